@@ -1,0 +1,49 @@
+# sovcloud — the two commands: `make run` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TSTAMP  := $(VENV)/.installed-test
+export SOVCLOUD_PORT ?= 8000
+
+.PHONY: run test install install-test lint typecheck unit migrate seed clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TSTAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(TSTAMP)
+
+## make run: install, migrate, seed demo data, serve on http://127.0.0.1:$(SOVCLOUD_PORT)
+run: install
+	$(BIN)/sovcloud db upgrade
+	$(BIN)/sovcloud demo seed
+	@echo ""
+	@echo "  Portail et API : http://127.0.0.1:$(SOVCLOUD_PORT)   (API : /api/v1/docs)"
+	@echo "  Connexion : un identifiant ci-dessus, mot de passe Demo-Sovcloud-2026!"
+	@echo "  Code TOTP des administrateurs : $(BIN)/sovcloud demo totp <identifiant>"
+	@echo ""
+	$(BIN)/sovcloud serve --port $(SOVCLOUD_PORT)
+
+## make test: install test needs, lint, type-check, run every test (SQLite and PostgreSQL)
+test: install-test lint typecheck unit
+
+lint:
+	$(BIN)/ruff check sovcloud tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/pytest -q -n 2 --dist loadgroup -p no:cacheprovider
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""The FastAPI application factory: assembles the routers the contexts offer."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+
+from sovcloud import audit
+from sovcloud.api import problems
+from sovcloud.api.deps import get_actor
+from sovcloud.config import Settings, get_settings
+from sovcloud.db import make_engine, make_sessionmaker
+from sovcloud.logs import get_logger
+
+API_PREFIX = "/api/v1"
+log = get_logger("sovcloud.api")
+
+
+def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
+    """(public routers, authenticated routers) of every context."""
+    from sovcloud.access import api as access_api
+    from sovcloud.audit import api as audit_api
+    from sovcloud.identity import api as identity_api
+    from sovcloud.tenancy import api as tenancy_api
+
+    return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app on ``settings`` (default: the environment)."""
+    settings = settings or get_settings()
+    audit.service.configure(settings.secret_key.get_secret_value())
+    app = FastAPI(title="sovcloud", version="0.1.0", openapi_url=f"{API_PREFIX}/openapi.json",
+                  docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  description="Plateforme de cloud souverain — API d'administration.")
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.read_sessions = make_sessionmaker(engine, write=False)
+    problems.install(app)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
+        request.state.request_id = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        response.headers["X-Request-ID"] = request_id
+        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
+                 ms=round((time.perf_counter() - started) * 1000, 1), request_id=request_id)
+        return response
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: answers without authentication."""
+        return {"status": "ok"}
+
+    public, private = _routers()
+    for router in public:
+        app.include_router(router, prefix=API_PREFIX)
+    for router in private:
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_actor)],
+                           responses=problems.COMMON_RESPONSES)
+    return app

@@ -1,0 +1,59 @@
+"""Request-scoped dependencies: the database session (one transaction per request) and the actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from sovcloud.access.actor import Actor
+from sovcloud.config import Settings
+from sovcloud.db import transaction
+from sovcloud.errors import NotAuthenticated
+from sovcloud.identity.sessions import actor_from_session
+from sovcloud.identity.tokens import PREFIX, actor_from_token
+
+SESSION_COOKIE = "sovcloud_session"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request; safe methods do not take SQLite's write lock."""
+    state = request.app.state
+    factory = state.read_sessions if request.method in ("GET", "HEAD", "OPTIONS") else state.sessions
+    with transaction(factory) as session:
+        yield session
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def get_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+    """The authenticated actor: a ``Bearer`` API token, or the session cookie."""
+    header = request.headers.get("authorization", "")
+    request_id = getattr(request.state, "request_id", None)
+    if header.lower().startswith("bearer "):
+        secret = header[7:].strip()
+        if not secret.startswith(PREFIX):
+            raise NotAuthenticated("Jeton d'API invalide, expiré ou révoqué.")
+        actor = actor_from_token(session, secret=secret, source_ip=client_ip(request), request_id=request_id)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            raise NotAuthenticated("Authentification requise.")
+        actor = actor_from_session(session, settings=get_settings(request), token=cookie,
+                                   source_ip=client_ip(request), request_id=request_id)
+    request.state.actor = actor
+    return actor
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+AppSettings = Annotated[Settings, Depends(get_settings)]

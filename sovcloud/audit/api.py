@@ -1,0 +1,83 @@
+"""Audit routes: search, verify, and export an organisation's own events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from sovcloud.api.deps import CurrentActor, DbSession
+from sovcloud.audit import service
+from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+class AuditEventRead(BaseModel):
+    seq: int
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str
+    organisation_id: uuid.UUID | None
+    source_ip: str | None
+    request_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    outcome: str
+    details: dict[str, Any]
+    hash: str
+
+    model_config = {"from_attributes": True}
+
+
+class VerificationRead(BaseModel):
+    ok: bool
+    entries: int
+    head_seq: int
+    problems: list[str]
+
+
+@router.get("/events", response_model=Page[AuditEventRead])
+def search_events(
+    session: DbSession, actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    action: Annotated[str | None, Query(description="Action prefix, e.g. 'user.'")] = None,
+    actor_name: Annotated[str | None, Query(description="Exact actor username")] = None,
+    organisation_id: Annotated[uuid.UUID | None, Query(description="Tenant (with its sub-organisations)")] = None,
+    target_id: Annotated[str | None, Query(description="Exact target id")] = None,
+    outcome: Annotated[str | None, Query(description="success | failure | denied")] = None,
+    since: Annotated[datetime | None, Query(description="From this UTC time")] = None,
+    until: Annotated[datetime | None, Query(description="Before this UTC time")] = None,
+) -> Page[AuditEventRead]:
+    """Journal entries, newest first, limited to what the caller may read."""
+    after = decode_cursor(cursor, 1)
+    rows = service.search(session, actor=actor, limit=limit + 1, before_seq=int(after[0]) if after else None,
+                          action=action, actor_name=actor_name, organisation_id=organisation_id,
+                          target_id=target_id, outcome=outcome, since=since, until=until)
+    items, nxt = page_of(rows, limit, lambda e: [e.seq])
+    return Page(items=[AuditEventRead.model_validate(e) for e in items], next_cursor=nxt)
+
+
+@router.get("/verify", response_model=VerificationRead)
+def verify(session: DbSession, actor: CurrentActor) -> VerificationRead:
+    """Walk the whole chain and report any edited, deleted or truncated entry."""
+    result = service.verify(session, actor=actor)
+    return VerificationRead(ok=result.ok, entries=result.entries, head_seq=result.head_seq,
+                            problems=list(result.problems))
+
+
+@router.get("/export", response_class=StreamingResponse,
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+def export(session: DbSession, actor: CurrentActor,
+           organisation_id: Annotated[uuid.UUID, Query(description="Organisation whose events to export")],
+           since: Annotated[datetime | None, Query(description="From this UTC time")] = None) -> StreamingResponse:
+    """The organisation's own events as JSON lines (never another organisation's)."""
+    lines = list(service.export_lines(session, actor=actor, organisation_id=organisation_id, since=since))
+    return StreamingResponse(iter(line + "\n" for line in lines), media_type="application/x-ndjson",
+                             headers={"Content-Disposition": f'attachment; filename="audit-{organisation_id}.jsonl"'})

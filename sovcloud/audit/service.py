@@ -1,0 +1,241 @@
+"""Append to, verify and export the hash-chained audit journal.
+
+Every state change calls :func:`record` inside its own transaction, so the change and its journal entry
+commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import Permission
+from sovcloud.access.service import allows, authorize, org_scope
+from sovcloud.audit.models import AuditEvent, AuditHead
+from sovcloud.clock import now
+from sovcloud.tenancy.models import Organisation
+
+GENESIS = "0" * 64
+_CHAINED = ("seq", "occurred_at", "actor_id", "actor_name", "organisation_id", "source_ip", "request_id",
+            "action", "target_type", "target_id", "outcome", "details", "prev_hash")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The canonical encoding hashed into the chain: sorted-key compact JSON of the chained fields."""
+    doc = {name: _plain(getattr(event, name)) for name in _CHAINED}
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def _head_mac(key: bytes, seq: int, head_hash: str) -> str:
+    return hmac.new(key, f"{seq}:{head_hash}".encode(), hashlib.sha256).hexdigest()
+
+
+class AuditKey:
+    """The key sealing the chain head; set once at start-up from the settings' secret key."""
+
+    value: bytes = b""
+
+
+def configure(secret_key: str) -> None:
+    AuditKey.value = hashlib.sha256(b"sovcloud-audit:" + secret_key.encode()).digest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    target: Any = None,
+    target_type: str | None = None,
+    target_id: str | uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None,
+    outcome: str = "success",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one entry to the journal in the caller's transaction.
+
+    ``target`` may be any model with an ``id``; its organisation is found from ``organisation_id`` or
+    ``project.organisation_id`` attributes when not given.
+    """
+    if target is not None:
+        target_type = target_type or type(target).__tablename__.rstrip("s")
+        target_id = target_id or getattr(target, "id", None)
+        organisation_id = organisation_id or _organisation_of(target)
+    head = session.get(AuditHead, 1, with_for_update=True)
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS, mac="")
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=now(),
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        organisation_id=organisation_id,
+        source_ip=actor.source_ip,
+        request_id=actor.request_id,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id) if target_id is not None else None,
+        outcome=outcome,
+        details=json.loads(json.dumps(details or {}, default=str)),
+        prev_hash=head.hash,
+    )
+    event.hash = chain_hash(event)
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    head.mac = _head_mac(AuditKey.value, head.seq, head.hash)
+    session.flush()
+    return event
+
+
+def _organisation_of(target: Any) -> uuid.UUID | None:
+    if getattr(target, "__tablename__", "") == "organisations":
+        return target.id  # type: ignore[no-any-return]
+    org = getattr(target, "organisation_id", None)
+    if org is None and getattr(target, "project", None) is not None:
+        org = target.project.organisation_id
+    return org
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Result of walking the chain."""
+
+    ok: bool
+    entries: int
+    head_seq: int
+    problems: tuple[str, ...]
+
+
+def verify(session: Session, *, actor: Actor, batch: int = 5000) -> Verification:
+    """Walk the whole journal and check every link, the gapless sequence, and the sealed head.
+
+    Raises:
+        PermissionDenied: the actor may not verify the journal.
+    """
+    authorize(actor, Permission.AUDIT_VERIFY)
+    problems: list[str] = []
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for event in _walk(session, batch):
+        count += 1
+        if event.seq != expected_seq:
+            problems.append(f"entrée(s) manquante(s) : attendu n°{expected_seq}, trouvé n°{event.seq}")
+        if event.prev_hash != prev_hash:
+            problems.append(f"n°{event.seq} : lien rompu avec l'entrée précédente")
+        if chain_hash(event) != event.hash:
+            problems.append(f"n°{event.seq} : contenu modifié (empreinte invalide)")
+        prev_hash, expected_seq = event.hash, event.seq + 1
+        if len(problems) > 100:
+            break
+    head = session.get(AuditHead, 1)
+    last_seq = expected_seq - 1
+    if head is None:
+        if count:
+            problems.append("tête de chaîne absente alors que le journal contient des entrées")
+    else:
+        if not hmac.compare_digest(head.mac, _head_mac(AuditKey.value, head.seq, head.hash)):
+            problems.append("sceau de la tête de chaîne invalide (tête modifiée)")
+        if head.seq != last_seq or head.hash != prev_hash:
+            problems.append(
+                f"journal tronqué ou réécrit : la tête scellée est n°{head.seq}, la dernière entrée n°{last_seq}"
+            )
+    return Verification(ok=not problems, entries=count, head_seq=head.seq if head else 0,
+                        problems=tuple(problems))
+
+
+def _walk(session: Session, batch: int) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def export_lines(session: Session, *, actor: Actor, organisation_id: uuid.UUID,
+                 since: datetime | None = None) -> Iterator[str]:
+    """The organisation's own events (its subtree's), as JSON lines. Never another organisation's.
+
+    Raises:
+        NotFound: the organisation is not visible to the actor.
+        PermissionDenied: the actor may not export this organisation's journal.
+    """
+    scope, org_ids = org_scope(session, actor, organisation_id)
+    authorize(actor, Permission.AUDIT_EXPORT, scope)
+    query = select(AuditEvent).where(AuditEvent.organisation_id.in_(org_ids)).order_by(AuditEvent.seq)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    for event in session.scalars(query.execution_options(yield_per=1000)):
+        doc = {name: _plain(getattr(event, name)) for name in (*_CHAINED, "hash")}
+        yield json.dumps(doc, ensure_ascii=False, sort_keys=True)
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def search(session: Session, *, actor: Actor, limit: int = 100, before_seq: int | None = None,
+           action: str | None = None, actor_name: str | None = None, organisation_id: uuid.UUID | None = None,
+           target_id: str | None = None, outcome: str | None = None, since: datetime | None = None,
+           until: datetime | None = None) -> list[AuditEvent]:
+    """Journal entries, newest first. Platform auditors see everything; an organisation's administrators
+    see the events of their own organisations only.
+
+    Raises:
+        NotFound: ``organisation_id`` is not visible.
+        PermissionDenied: the actor may not read the journal (there).
+    """
+    query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if organisation_id is not None:
+        scope, org_ids = org_scope(session, actor, organisation_id)
+        authorize(actor, Permission.AUDIT_READ, scope)
+        query = query.where(AuditEvent.organisation_id.in_(org_ids))
+    elif not allows(actor, Permission.AUDIT_READ):
+        readable = [g.org_id for g in actor.grants
+                    if g.org_id and g.project_id is None and Permission.AUDIT_READ in g.permissions]
+        if not readable:
+            authorize(actor, Permission.AUDIT_READ)
+        subtree = select(Organisation.id).where(or_(*(Organisation.path.startswith(g.org_path or "\0")
+                                                      for g in actor.grants if g.org_id in readable)))
+        query = query.where(AuditEvent.organisation_id.in_(subtree))
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    if actor_name:
+        query = query.where(AuditEvent.actor_name == actor_name)
+    if target_id:
+        query = query.where(AuditEvent.target_id == target_id)
+    if outcome:
+        query = query.where(AuditEvent.outcome == outcome)
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    return list(session.scalars(query))

@@ -1,0 +1,89 @@
+"""The `sovcloud` command tree: assembles the commands the contexts offer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sovcloud.audit.cli import app as audit_app
+from sovcloud.cli.common import Output, OutputOpt, console, render, unit_of_work
+from sovcloud.config import Settings, get_settings
+from sovcloud.identity.cli import app as user_app
+from sovcloud.tenancy.cli import orgs, projects
+
+app = typer.Typer(help="sovcloud — plateforme de cloud souverain.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
+demo_app = typer.Typer(help="Données de démonstration.", no_args_is_help=True)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(config_app, name="config")
+app.add_typer(user_app, name="user")
+app.add_typer(orgs, name="org")
+app.add_typer(projects, name="project")
+app.add_typer(audit_app, name="audit")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = None,
+          port: Annotated[int | None, typer.Option(help="Port (SOVCLOUD_PORT)")] = None) -> None:
+    """Serve the API (and portal) after bringing the schema up to date."""
+    import uvicorn
+
+    from sovcloud import logs
+    from sovcloud.api.app import create_app
+    from sovcloud.migrate import upgrade
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_config=None, proxy_headers=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations."""
+    from sovcloud.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    console.print(f"Schéma à jour ({revision}).")
+
+
+@demo_app.command("seed")
+def demo_seed(output: OutputOpt = Output.table) -> None:
+    """Create demo ministries, projects and users (once)."""
+    from sovcloud import demo
+    from sovcloud.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    with unit_of_work() as (session, settings):
+        result = demo.seed(session, settings=settings)
+    if output is Output.json:
+        render([{"username": u, "role": r, "totp": t} for u, r, t in result.users], output)
+        return
+    console.print("Données de démonstration " + ("créées." if result.created else "déjà présentes."))
+    render([{"identifiant": u, "rôle": r, "second facteur": "TOTP (sovcloud demo totp " + u + ")" if t else "—"}
+            for u, r, t in result.users], output, title=f"Mot de passe de tous : {demo.DEMO_PASSWORD}")
+
+
+@demo_app.command("totp")
+def demo_totp(username: str) -> None:
+    """Print the current TOTP code of a demo administrator."""
+    from sovcloud import demo
+
+    print(demo.demo_code(username))
+
+
+@config_app.command("sample")
+def config_sample() -> None:
+    """Print a sample environment file generated from the settings' declarations."""
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default_factory is None else "(generated under var/)"
+        print(f"# {field.description}\n# SOVCLOUD_{name.upper()}={default}\n")
+
+
+def main() -> None:  # pragma: no cover
+    app()

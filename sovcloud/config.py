@@ -1,0 +1,77 @@
+"""Settings: every knob declared once, with its description, type and safe embedded default.
+
+Values come from the environment (prefix ``SOVCLOUD_``) or a ``.env`` file. ``sovcloud config sample``
+prints a sample configuration generated from this class.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+def _secret_from_file(name: str) -> str:
+    """Load (or create once) a random secret kept under ``var/`` for the embedded mode.
+
+    Production sets the secret explicitly; the embedded mode must still never ship a default secret.
+    """
+    path = VAR_DIR / f"{name}.secret"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    """sovcloud configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="SOVCLOUD_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR}/sovcloud.db",
+        description="SQLAlchemy URL of the control-plane database (SQLite embedded, PostgreSQL in production).",
+    )
+    secret_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(_secret_from_file("secret_key")),
+        description="Key for signing (CSRF, audit checkpoint). Generated under var/ when unset.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8000, description="Port the server listens on.")
+    environment: str = Field(default="embedded", description="embedded | production.")
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (must be true behind HTTPS in production)."
+    )
+    session_idle_minutes: int = Field(default=30, ge=1, description="Session idle timeout in minutes.")
+    session_absolute_hours: int = Field(default=12, ge=1, description="Session absolute lifetime in hours.")
+    lockout_threshold: int = Field(default=5, ge=1, description="Failed logins before the account locks.")
+    lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
+    password_min_length: int = Field(default=12, ge=8, description="Minimum password length.")
+    token_max_days: int = Field(default=365, ge=1, description="Longest lifetime allowed for an API token.")
+    mfa_issuer: str = Field(default="sovcloud", description="Issuer name shown in authenticator apps.")
+    queue_backend: str = Field(default="sqlite", description="Huey storage: sqlite (embedded) | redis.")
+    queue_path: Path = Field(default=VAR_DIR / "queue.db", description="Huey SQLite storage file.")
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL for the queue.")
+    provider: str = Field(default="simulator", description="Cloud provider: simulator | openstack.")
+    simulator_database_url: str = Field(
+        default=f"sqlite:///{VAR_DIR}/simcloud.db", description="Database of the simulated cloud."
+    )
+    simulator_build_delay_s: float = Field(
+        default=2.0, ge=0, description="Seconds a simulated server spends in BUILD."
+    )
+    log_level: str = Field(default="INFO", description="Log level.")
+    log_json: bool = Field(default=True, description="Emit logs as JSON lines.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

@@ -1,0 +1,84 @@
+"""Domain errors. Each has a stable machine-readable ``code`` and an HTTP status; the API maps them once
+to RFC 9457 problem+json (``sovcloud.api.problems``), the portal and the CLI to a readable message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status = 400
+    code = "bad-request"
+    title = "Requête invalide"
+    #: commit the unit of work even though this error is raised (e.g. a failed login's counter and audit)
+    keep_changes = False
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class ValidationFailed(DomainError):
+    """Input is well-formed but breaks a rule (password too short, bad cron...)."""
+
+    status = 422
+    code = "validation-failed"
+    title = "Données invalides"
+
+
+class NotAuthenticated(DomainError):
+    """No valid session or token, or wrong credentials."""
+
+    status = 401
+    code = "not-authenticated"
+    title = "Authentification requise"
+    keep_changes = True
+
+
+class MfaRequired(NotAuthenticated):
+    """Password accepted; a TOTP code (or MFA enrolment) is required to finish logging in."""
+
+    code = "mfa-required"
+    title = "Second facteur requis"
+
+
+class AccountLocked(NotAuthenticated):
+    """Too many failed logins: the account is locked for a while."""
+
+    status = 423
+    code = "account-locked"
+    title = "Compte verrouillé"
+
+
+class PermissionDenied(DomainError):
+    """The actor sees the object but may not do this to it."""
+
+    status = 403
+    code = "permission-denied"
+    title = "Action non autorisée"
+
+
+class NotFound(DomainError):
+    """No such object, or not visible to this actor (we never reveal which)."""
+
+    status = 404
+    code = "not-found"
+    title = "Introuvable"
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (duplicate name, invalid transition, SoD...)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflit"
+
+
+class QuotaExceeded(Conflict):
+    """The request would take more than the quota left."""
+
+    code = "quota-exceeded"
+    title = "Quota dépassé"

@@ -1,0 +1,102 @@
+"""API input and output of the identity context."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=80, description="Identifiant")
+    password: str = Field(min_length=1, max_length=1024, description="Mot de passe")
+
+
+class CodeIn(BaseModel):
+    code: str = Field(min_length=6, max_length=8, description="Code TOTP à 6 chiffres")
+
+
+class LoginOut(BaseModel):
+    stage: str = Field(description="complete | totp_required | enrolment_required")
+    username: str
+
+
+class EnrolmentOut(BaseModel):
+    uri: str = Field(description="otpauth:// URI to load into an authenticator app")
+    seed: str = Field(description="The seed, for manual entry")
+    qr_svg: str = Field(description="The URI as an SVG QR code")
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=2, max_length=80)
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    full_name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    email: str
+    full_name: str
+    status: str
+    mfa_enabled: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+class SuspendIn(BaseModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    expires_in_days: int = Field(default=90, ge=1, description="Lifetime in days")
+    organisation_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+
+
+class TokenRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    prefix: str
+    organisation_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIssued(TokenRead):
+    secret: str = Field(description="Shown once: store it now")
+
+
+class SessionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    source_ip: str | None
+    user_agent: str | None
+    mfa_verified: bool
+
+
+class GrantRead(BaseModel):
+    role: str
+    organisation_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+
+
+class MeRead(BaseModel):
+    id: uuid.UUID | None
+    username: str
+    grants: list[GrantRead]
+    token_id: uuid.UUID | None

@@ -1,0 +1,248 @@
+"""Logging in (password, then TOTP or TOTP enrolment), server-side sessions, and turning a session
+cookie into an :class:`Actor`."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sovcloud import audit
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import ADMIN_ROLES
+from sovcloud.clock import now
+from sovcloud.config import Settings
+from sovcloud.errors import AccountLocked, Conflict, MfaRequired, NotAuthenticated
+from sovcloud.identity import totp
+from sovcloud.identity.models import User, UserSession, UserStatus
+from sovcloud.identity.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from sovcloud.identity.users import grants_of
+
+#: how often a live session's last-seen time is written (avoids a write per request)
+TOUCH_EVERY = timedelta(seconds=30)
+
+
+class LoginStage(StrEnum):
+    """Where a login stands after the password step."""
+
+    COMPLETE = "complete"
+    TOTP_REQUIRED = "totp_required"
+    ENROLMENT_REQUIRED = "enrolment_required"
+
+
+@dataclass(frozen=True)
+class Login:
+    """A new session: ``token`` goes into the cookie once and is never stored."""
+
+    token: str
+    session: UserSession
+    user: User
+    stage: LoginStage
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _anonymous(username: str, ip: str | None, request_id: str | None) -> Actor:
+    return Actor(user_id=None, username=username or "?", source_ip=ip, request_id=request_id)
+
+
+def _register_failure(session: Session, user: User, settings: Settings, actor: Actor, reason: str) -> None:
+    user.failed_logins += 1
+    audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
+                 details={"reason": reason, "failed_logins": user.failed_logins})
+    if user.failed_logins >= settings.lockout_threshold:
+        user.locked_until = now() + timedelta(minutes=settings.lockout_minutes)
+        audit.record(session, actor=actor, action="user.locked", target=user, outcome="success",
+                     details={"until": user.locked_until.isoformat(), "after_failures": user.failed_logins})
+
+
+def _check_not_locked(session: Session, user: User, actor: Actor) -> None:
+    if user.locked_until is not None and user.locked_until > now():
+        audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
+                     details={"reason": "locked"})
+        raise AccountLocked("Compte verrouillé après trop d'échecs. Réessayez plus tard "
+                            "ou contactez le support.", until=user.locked_until.isoformat())
+
+
+def login(session: Session, *, settings: Settings, username: str, password: str, source_ip: str | None = None,
+          user_agent: str | None = None, request_id: str | None = None) -> Login:
+    """Check a password and open a session (which may still need the second factor).
+
+    Raises:
+        NotAuthenticated: unknown user, wrong password or suspended account (one message for all).
+        AccountLocked: too many failures; the account is locked for ``lockout_minutes``.
+    """
+    username = username.strip().lower()
+    actor = _anonymous(username, source_ip, request_id)
+    user = session.scalar(select(User).where(User.username == username))
+    refused = NotAuthenticated("Identifiant ou mot de passe incorrect.")
+    if user is None:
+        verify_password(DUMMY_HASH, password)
+        audit.record(session, actor=actor, action="user.login", outcome="failure", target_type="user",
+                     details={"reason": "unknown_user"})
+        raise refused
+    _check_not_locked(session, user, actor)
+    if not verify_password(user.password_hash, password):
+        _register_failure(session, user, settings, actor, "bad_password")
+        raise refused
+    if user.status != UserStatus.ACTIVE:
+        audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
+                     details={"reason": "suspended"})
+        raise refused
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = secrets.token_urlsafe(32)
+    at = now()
+    row = UserSession(user_id=user.id, token_hash=digest(token), last_seen_at=at,
+                      expires_at=at + timedelta(hours=settings.session_absolute_hours),
+                      source_ip=source_ip, user_agent=(user_agent or "")[:400])
+    session.add(row)
+    grants = grants_of(session, user.id)
+    if user.mfa_enabled:
+        stage = LoginStage.TOTP_REQUIRED
+    elif any(g.role in ADMIN_ROLES for g in grants):
+        stage = LoginStage.ENROLMENT_REQUIRED
+    else:
+        stage = LoginStage.COMPLETE
+        _complete(session, user, row, actor, method="password")
+    session.flush()
+    return Login(token=token, session=row, user=user, stage=stage)
+
+
+def _complete(session: Session, user: User, row: UserSession, actor: Actor, method: str) -> None:
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now()
+    row.mfa_verified = method != "password"
+    audit.record(session, actor=Actor(user_id=user.id, username=user.username, source_ip=actor.source_ip,
+                                      request_id=actor.request_id),
+                 action="user.login", target=user, details={"method": method})
+
+
+def _pending(session: Session, token: str, settings: Settings) -> tuple[UserSession, User]:
+    row = _live_session(session, token, settings)
+    user = session.get(User, row.user_id)
+    if user is None or user.status != UserStatus.ACTIVE:
+        raise NotAuthenticated("Session expirée. Reconnectez-vous.")
+    return row, user
+
+
+def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
+                request_id: str | None = None) -> User:
+    """Finish a login with a TOTP code.
+
+    Raises:
+        NotAuthenticated: the session is gone or the code is wrong (the failure counts towards lockout).
+        AccountLocked: too many failures.
+    """
+    row, user = _pending(session, token, settings)
+    actor = _anonymous(user.username, row.source_ip, request_id)
+    _check_not_locked(session, user, actor)
+    if not user.mfa_enabled or user.totp_secret_enc is None:
+        raise Conflict("Aucun second facteur n'est enrôlé pour ce compte.")
+    seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
+    step = totp.matching_step(seed, code, now(), user.totp_last_step)
+    if step is None:
+        _register_failure(session, user, settings, actor, "bad_totp")
+        raise NotAuthenticated("Code de vérification incorrect ou déjà utilisé.")
+    user.totp_last_step = step
+    _complete(session, user, row, actor, method="password+totp")
+    return user
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    seed: str
+    uri: str
+    qr_svg: str
+
+
+def begin_enrolment(session: Session, *, settings: Settings, token: str) -> Enrolment:
+    """Draw a new TOTP seed for the session's user (not active until a first code confirms it).
+
+    Raises:
+        NotAuthenticated: no live session.
+        Conflict: a second factor is already enrolled (reset goes through an administrator).
+    """
+    row, user = _pending(session, token, settings)
+    if user.mfa_enabled and not row.mfa_verified:
+        raise Conflict("Un second facteur est déjà enrôlé ; saisissez son code.")
+    seed = totp.new_seed()
+    user.totp_secret_enc = totp.SecretBox(settings.secret_key.get_secret_value()).seal(seed)
+    user.totp_confirmed_at = None
+    uri = totp.provisioning_uri(seed, username=user.username, issuer=settings.mfa_issuer)
+    return Enrolment(seed=seed, uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def confirm_enrolment(session: Session, *, settings: Settings, token: str, code: str,
+                      request_id: str | None = None) -> User:
+    """Activate the drawn seed with a first valid code; the session becomes fully authenticated.
+
+    Raises:
+        NotAuthenticated: no live session, or a wrong code.
+        Conflict: no enrolment was started.
+    """
+    row, user = _pending(session, token, settings)
+    if user.totp_secret_enc is None or user.mfa_enabled:
+        raise Conflict("Commencez par demander un nouveau QR code d'enrôlement.")
+    seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
+    step = totp.matching_step(seed, code, now(), None)
+    actor = _anonymous(user.username, row.source_ip, request_id)
+    if step is None:
+        _register_failure(session, user, settings, actor, "bad_totp_enrolment")
+        raise NotAuthenticated("Code de vérification incorrect.")
+    user.totp_confirmed_at, user.totp_last_step = now(), step
+    audit.record(session, actor=Actor(user_id=user.id, username=user.username, source_ip=row.source_ip,
+                                      request_id=request_id), action="user.mfa_enrolled", target=user)
+    _complete(session, user, row, actor, method="password+totp")
+    return user
+
+
+def _live_session(session: Session, token: str, settings: Settings) -> UserSession:
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    at = now()
+    if (row is None or row.revoked_at is not None or row.expires_at <= at
+            or row.last_seen_at + timedelta(minutes=settings.session_idle_minutes) <= at):
+        raise NotAuthenticated("Session expirée. Reconnectez-vous.")
+    if at - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = at
+    return row
+
+
+def actor_from_session(session: Session, *, settings: Settings, token: str, source_ip: str | None = None,
+                       request_id: str | None = None) -> Actor:
+    """The actor behind a session cookie.
+
+    Raises:
+        NotAuthenticated: expired (idle or absolute), revoked or unknown session, or suspended user.
+        MfaRequired: the password step is done but the second factor is not (or must be enrolled).
+    """
+    row, user = _pending(session, token, settings)
+    grants = grants_of(session, user.id)
+    actor = Actor(user_id=user.id, username=user.username, grants=grants, source_ip=source_ip,
+                  request_id=request_id, mfa_verified=row.mfa_verified)
+    if not row.mfa_verified and (user.mfa_enabled or actor.needs_mfa):
+        stage = LoginStage.TOTP_REQUIRED if user.mfa_enabled else LoginStage.ENROLMENT_REQUIRED
+        raise MfaRequired("Second facteur requis pour terminer la connexion.", stage=stage.value)
+    return actor
+
+
+def logout(session: Session, *, settings: Settings, token: str, actor: Actor) -> None:
+    """End the session behind ``token``."""
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now()
+        audit.record(session, actor=actor, action="user.logout", target_type="session", target_id=row.id)
+
+
+def sessions_of(session: Session, *, actor: Actor) -> list[UserSession]:
+    """The actor's own live sessions."""
+    at = now()
+    return list(session.scalars(select(UserSession).where(
+        UserSession.user_id == actor.user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > at,
+    ).order_by(UserSession.created_at.desc())))

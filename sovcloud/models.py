@@ -1,0 +1,9 @@
+"""Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
+
+from sovcloud.audit.models import AuditEvent, AuditHead
+from sovcloud.db import Base
+from sovcloud.identity.models import ApiToken, User, UserSession
+from sovcloud.tenancy.models import Membership, Organisation, Project, Quota
+
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "Membership", "Organisation", "Project", "Quota",
+           "User", "UserSession"]

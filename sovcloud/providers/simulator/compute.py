@@ -1,0 +1,352 @@
+"""Servers: create (scheduling, quotas, ports), read, delete, power actions, resize, snapshot."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from sovcloud.providers.dto import Image, Server, ServerGroupPolicy, ServerSpec, ServerStatus
+from sovcloud.providers.errors import BadInputError, CapacityError, ConflictError, NotFoundError
+from sovcloud.providers.simulator import scheduler
+from sovcloud.providers.simulator.context import SimContext, api_call, create_once, new_id
+from sovcloud.providers.simulator.convert import image_dto, server_dto
+from sovcloud.providers.simulator.lifecycle import server_view, settle_server, start_task
+from sovcloud.providers.simulator.models import (
+    SimFlavor,
+    SimHost,
+    SimImage,
+    SimNetwork,
+    SimPublicIp,
+    SimSecurityGroup,
+    SimServer,
+    SimServerGroup,
+    SimSite,
+    SimSubnet,
+    SimVolume,
+)
+from sovcloud.providers.simulator.quotas import charge, quota_row, refund
+
+_WITH_HOST = (
+    select(SimServer, SimHost.down, SimSite.down)
+    .outerjoin(SimHost, SimHost.id == SimServer.host_id)
+    .outerjoin(SimSite, SimSite.name == SimHost.site)
+)
+
+
+def _up(host_down: bool | None, site_down: bool | None) -> bool:
+    return not host_down and not site_down
+
+
+class ComputeOps:
+    """Server operations of the simulator (mixed into ``SimulatorProvider``)."""
+
+    _ctx: SimContext
+
+    # -- helpers --------------------------------------------------------------------------------------
+    def _present(self, row: SimServer, now: datetime, up: bool = True) -> Server:
+        return server_dto(row, now, self._ctx.host_names.get(row.host_id or 0), up)
+
+    def _load(self, session: Session, tenant: str, server_id: str, *, lock: bool = False) -> tuple[SimServer, bool]:
+        query: Select[SimServer, bool, bool] = _WITH_HOST.where(SimServer.id == server_id)
+        if lock:
+            query = query.with_for_update(of=SimServer)
+        found = session.execute(query).first()
+        if found is None or found[0].tenant != tenant:
+            raise NotFoundError(f"server {server_id} not found")
+        return found[0], _up(found[1], found[2])
+
+    def _host_up(self, session: Session, host_id: int | None) -> bool:
+        found = session.execute(
+            select(SimHost.down, SimSite.down).join(SimSite, SimSite.name == SimHost.site).where(SimHost.id == host_id)
+        ).first()
+        return found is None or _up(found[0], found[1])
+
+    def _image(self, session: Session, tenant: str, image_id: str) -> SimImage:
+        image = self._ctx.public_images.get(image_id) or session.get(SimImage, image_id)
+        if image is None or image.tenant not in ("", tenant):
+            raise BadInputError(f"unknown image {image_id!r}")
+        if image.ready_at > self._ctx.now():
+            raise BadInputError(f"image {image_id} is not active yet")
+        return image
+
+    def _group_policy(self, session: Session, tenant: str, group_id: str | None) -> ServerGroupPolicy | None:
+        if group_id is None:
+            return None
+        group = session.scalar(select(SimServerGroup).where(SimServerGroup.id == group_id).with_for_update())
+        if group is None or group.tenant != tenant:
+            raise BadInputError(f"unknown server group {group_id!r}")
+        return ServerGroupPolicy(group.policy)
+
+    def _plug(self, session: Session, tenant: str, network_ids: tuple[str, ...]) -> list[dict[str, str]]:
+        """Take one fixed IP on each network (first subnet), in order."""
+        if not network_ids:
+            return []
+        networks = {
+            n.id: n for n in session.scalars(select(SimNetwork).where(SimNetwork.id.in_(network_ids)).with_for_update())
+        }
+        subnets = {
+            s.network_id: s
+            for s in session.scalars(select(SimSubnet).where(SimSubnet.network_id.in_(network_ids)).with_for_update())
+        }
+        addresses = []
+        for network_id in network_ids:
+            network, subnet = networks.get(network_id), subnets.get(network_id)
+            if network is None or network.tenant != tenant or subnet is None:
+                raise BadInputError(f"unknown network {network_id!r}")
+            cidr = ipaddress.ip_network(subnet.cidr)
+            if subnet.next_host >= cidr.num_addresses - 1:
+                raise ConflictError(f"no free IP address left in subnet {subnet.cidr}")
+            addresses.append({"network_id": network_id, "address": str(cidr[subnet.next_host]), "kind": "fixed"})
+            subnet.next_host += 1
+            network.ports += 1
+        return addresses
+
+    def _apply_groups(self, session: Session, tenant: str, group_ids: tuple[str, ...], delta: int) -> None:
+        if not group_ids:
+            return
+        if delta > 0:
+            found = session.scalars(
+                select(SimSecurityGroup.id).where(SimSecurityGroup.id.in_(group_ids), SimSecurityGroup.tenant == tenant)
+            ).all()
+            if len(set(found)) != len(set(group_ids)):
+                raise BadInputError(f"unknown security group in {list(group_ids)}")
+        session.execute(
+            update(SimSecurityGroup)
+            .where(SimSecurityGroup.id.in_(group_ids))
+            .values(in_use=SimSecurityGroup.in_use + delta)
+            .execution_options(synchronize_session=False)
+        )
+
+    # -- create / read / delete -----------------------------------------------------------------------
+    @api_call
+    def create_server(self, tenant: str, spec: ServerSpec, *, idempotency_key: str) -> Server:
+        """Schedule and start building a server (see ``CloudProvider.create_server``)."""
+        ctx = self._ctx
+        flavor = ctx.flavor(spec.flavor_id)
+        if spec.site is not None and spec.site not in ctx.site_names:
+            raise BadInputError(f"unknown availability zone {spec.site!r}")
+
+        def build(session: Session) -> SimServer:
+            now = ctx.now()
+            image = self._image(session, tenant, spec.image_id)
+            if image.min_disk_gb > flavor.disk_gb:
+                raise BadInputError(f"flavor {flavor.name} disk is smaller than image {image.name} needs")
+            charge(
+                quota_row(session, tenant, ctx.config.default_quotas),
+                instances=1,
+                cores=flavor.vcpus,
+                ram_mib=flavor.ram_mib,
+            )
+            policy = self._group_policy(session, tenant, spec.server_group_id)
+            addresses = self._plug(session, tenant, tuple(spec.network_ids))
+            self._apply_groups(session, tenant, tuple(spec.security_group_ids), +1)
+            host = scheduler.place(
+                session,
+                ctx.config,
+                flavor,
+                site=spec.site,
+                group_id=spec.server_group_id,
+                policy=policy,
+                postgres=ctx.db.is_postgres,
+            )
+            scheduler.claim_storage(session, ctx.config, host.site, flavor.disk_gb)
+            row = SimServer(
+                id=new_id(),
+                tenant=tenant,
+                name=spec.name,
+                idempotency_key=idempotency_key,
+                flavor_id=flavor.id,
+                image_id=image.id,
+                host_id=host.id,
+                site=host.site,
+                network_ids=list(spec.network_ids),
+                addresses=addresses,
+                security_group_ids=list(spec.security_group_ids),
+                server_group_id=spec.server_group_id,
+                key_name=spec.key_name,
+                ssh_public_key=spec.ssh_public_key,
+                user_data=spec.user_data,
+                meta=dict(spec.metadata),
+                created_at=now,
+                fault=None,
+            )
+            start_task(row, "build", ServerStatus.ACTIVE, now, ctx.config.build_delay_s)
+            session.add(row)
+            fresh.add(row.id)
+            return row
+
+        fresh: set[str] = set()
+
+        def present(session: Session, row: SimServer) -> Server:
+            return self._present(row, ctx.now(), row.id in fresh or self._host_up(session, row.host_id))
+
+        return create_once(ctx, SimServer, tenant, idempotency_key, build, present)
+
+    @api_call
+    def get_server(self, tenant: str, server_id: str) -> Server:
+        """One server at the current time."""
+        with self._ctx.db.read() as session:
+            row, up = self._load(session, tenant, server_id)
+            return self._present(row, self._ctx.now(), up)
+
+    @api_call
+    def servers(self, tenant: str) -> list[Server]:
+        """The tenant's servers, oldest first."""
+        now = self._ctx.now()
+        with self._ctx.db.read() as session:
+            rows = session.execute(
+                _WITH_HOST.where(SimServer.tenant == tenant).order_by(SimServer.created_at, SimServer.id)
+            ).all()
+            return [self._present(row, now, _up(hd, sd)) for row, hd, sd in rows]
+
+    @api_call
+    def delete_server(self, tenant: str, server_id: str) -> None:
+        """Delete a server now, releasing its capacity, quota, ports, volumes and public IPs."""
+        ctx = self._ctx
+        with ctx.db.write() as session:
+            row, _ = self._load(session, tenant, server_id, lock=True)
+            flavor = ctx.flavors[row.flavor_id]
+            refund(
+                quota_row(session, tenant, ctx.config.default_quotas),
+                instances=1,
+                cores=flavor.vcpus,
+                ram_mib=flavor.ram_mib,
+            )
+            for network_id in row.network_ids or ():
+                session.execute(
+                    update(SimNetwork).where(SimNetwork.id == network_id).values(ports=SimNetwork.ports - 1)
+                )
+            self._apply_groups(session, tenant, tuple(row.security_group_ids or ()), -1)
+            if row.host_id is not None:
+                host = session.scalar(select(SimHost).where(SimHost.id == row.host_id).with_for_update())
+                if host is not None:
+                    scheduler.charge_host(host, -flavor.vcpus, -flavor.ram_mib, -1)
+                    scheduler.release_storage(session, host.site, flavor.disk_gb)
+            session.execute(update(SimVolume).where(SimVolume.server_id == row.id).values(server_id=None, device=None))
+            session.execute(update(SimPublicIp).where(SimPublicIp.server_id == row.id).values(server_id=None))
+            session.delete(row)
+
+    # -- actions --------------------------------------------------------------------------------------
+    def _act(
+        self, tenant: str, server_id: str, allowed: set[ServerStatus], task: str, target: ServerStatus | None
+    ) -> Server:
+        ctx = self._ctx
+        with ctx.db.write() as session:
+            row, up = self._load(session, tenant, server_id, lock=True)
+            now = ctx.now()
+            if not up:
+                raise ConflictError(f"server {server_id}: its compute host is down")
+            settle_server(row, now)
+            view = server_view(row, now)
+            if view.busy:
+                raise ConflictError(f"server {server_id}: task {row.task} in progress")
+            if view.status not in allowed:
+                raise ConflictError(f"cannot {task.replace('_', ' ')} server {server_id} in {view.status}")
+            start_task(row, task, target or view.status, now, ctx.config.action_delay_s)
+            return self._present(row, now)
+
+    @api_call
+    def start_server(self, tenant: str, server_id: str) -> Server:
+        """SHUTOFF → ACTIVE."""
+        return self._act(tenant, server_id, {ServerStatus.SHUTOFF}, "start", ServerStatus.ACTIVE)
+
+    @api_call
+    def stop_server(self, tenant: str, server_id: str) -> Server:
+        """ACTIVE → SHUTOFF."""
+        return self._act(tenant, server_id, {ServerStatus.ACTIVE}, "stop", ServerStatus.SHUTOFF)
+
+    @api_call
+    def reboot_server(self, tenant: str, server_id: str, *, hard: bool = False) -> Server:
+        """ACTIVE → REBOOT → ACTIVE (a hard reboot also starts a SHUTOFF server)."""
+        allowed = {ServerStatus.ACTIVE, ServerStatus.SHUTOFF} if hard else {ServerStatus.ACTIVE}
+        return self._act(tenant, server_id, allowed, "hard_reboot" if hard else "reboot", ServerStatus.ACTIVE)
+
+    @api_call
+    def resize_server(self, tenant: str, server_id: str, flavor_id: str) -> Server:
+        """Move to another flavor: on the same host if it fits, else on another host of the same site."""
+        ctx = self._ctx
+        new = ctx.flavor(flavor_id)
+        with ctx.db.write() as session:
+            row, up = self._load(session, tenant, server_id, lock=True)
+            now = ctx.now()
+            if not up:
+                raise ConflictError(f"server {server_id}: its compute host is down")
+            settle_server(row, now)
+            view = server_view(row, now)
+            if view.busy or view.status not in (ServerStatus.ACTIVE, ServerStatus.SHUTOFF):
+                raise ConflictError(f"cannot resize server {server_id} in {view.status} ({row.task})")
+            old = ctx.flavors[row.flavor_id]
+            if new.id == old.id:
+                raise BadInputError("the server already has this flavor")
+            charge(
+                quota_row(session, tenant, ctx.config.default_quotas),
+                cores=new.vcpus - old.vcpus,
+                ram_mib=new.ram_mib - old.ram_mib,
+            )
+            self._move(session, row, old, new)
+            row.previous_flavor_id, row.flavor_id = old.id, new.id
+            start_task(row, "resize", view.status, now, 2 * ctx.config.action_delay_s)
+            return self._present(row, now)
+
+    def _move(self, session: Session, row: SimServer, old: SimFlavor, new: SimFlavor) -> None:
+        """Re-claim capacity for ``new``: same host if the difference fits, else another host."""
+        config = self._ctx.config
+        host = session.scalar(select(SimHost).where(SimHost.id == row.host_id).with_for_update())
+        if host is None:
+            raise ConflictError(f"server {row.id} has no host")
+        scheduler.charge_host(host, -old.vcpus, -old.ram_mib, -1)
+        fits = (
+            host.cores * config.cpu_ratio - host.vcpus_used >= new.vcpus
+            and host.ram_mib * config.ram_ratio - host.ram_used_mib >= new.ram_mib
+        )
+        if fits:
+            scheduler.charge_host(host, new.vcpus, new.ram_mib)
+        else:
+            group = row.server_group_id
+            policy = self._group_policy(session, row.tenant, group) if group else None
+            if policy is ServerGroupPolicy.AFFINITY:
+                raise CapacityError(f"No valid host was found: {new.name} does not fit on the group's host")
+            target = scheduler.place(
+                session,
+                config,
+                new,
+                site=row.site,
+                group_id=group,
+                policy=policy,
+                exclude_host=host.id,
+                postgres=self._ctx.db.is_postgres,
+            )
+            row.host_id = target.id
+        scheduler.release_storage(session, host.site, old.disk_gb)
+        scheduler.claim_storage(session, config, host.site, new.disk_gb)
+
+    @api_call
+    def snapshot_server(self, tenant: str, server_id: str, name: str, *, idempotency_key: str) -> Image:
+        """Snapshot a server to a private image, SAVING for ``build_delay_s``."""
+        ctx = self._ctx
+
+        def build(session: Session) -> SimImage:
+            row, up = self._load(session, tenant, server_id)
+            status = server_view(row, ctx.now(), up).status
+            if status not in (ServerStatus.ACTIVE, ServerStatus.SHUTOFF):
+                raise ConflictError(f"cannot snapshot server {server_id} in {status}")
+            source = ctx.public_images.get(row.image_id) or session.get(SimImage, row.image_id)
+            image = SimImage(
+                id=new_id(),
+                tenant=tenant,
+                name=name,
+                idempotency_key=idempotency_key,
+                os_distro=source.os_distro if source else None,
+                min_disk_gb=ctx.flavors[row.flavor_id].disk_gb,
+                size_mib=source.size_mib if source else 0,
+                source_server_id=row.id,
+                created_at=ctx.now(),
+                ready_at=ctx.after(ctx.config.build_delay_s),
+            )
+            session.add(image)
+            return image
+
+        return create_once(ctx, SimImage, tenant, idempotency_key, build, lambda _s, i: image_dto(i, ctx.now()))

@@ -1,0 +1,86 @@
+"""`sovcloud org …` and `sovcloud project …` commands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import typer
+
+from sovcloud.cli.common import Output, OutputOpt, cli_actor, render, unit_of_work
+from sovcloud.tenancy import quotas, service
+from sovcloud.tenancy.models import Organisation, Project
+
+orgs = typer.Typer(help="Organisations (ministères, directions, services).", no_args_is_help=True)
+projects = typer.Typer(help="Projets.", no_args_is_help=True)
+
+
+def _org_row(o: Organisation) -> dict[str, object]:
+    return {"id": o.id, "code": o.code, "name": o.name, "kind": o.kind, "parent_id": o.parent_id}
+
+
+def _project_row(p: Project) -> dict[str, object]:
+    return {"id": p.id, "name": p.name, "organisation": p.organisation.code, "description": p.description}
+
+
+def _org_id(session: object, code_or_id: str) -> uuid.UUID:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    found = session.scalar(select(Organisation.id).where(Organisation.code == code_or_id.upper()))
+    if found is not None:
+        return found
+    try:
+        return uuid.UUID(code_or_id)
+    except ValueError:
+        raise typer.BadParameter(f"organisation inconnue : {code_or_id}") from None
+
+
+@orgs.command("create")
+def org_create(code: str, name: Annotated[str, typer.Option(help="Nom")],
+               kind: Annotated[str, typer.Option(help="ministry | directorate | service")] = "ministry",
+               parent: Annotated[str | None, typer.Option(help="Code ou id de l'organisation parente")] = None,
+               output: OutputOpt = Output.table) -> None:
+    """Create an organisation."""
+    with unit_of_work() as (session, _):
+        parent_id = _org_id(session, parent) if parent else None
+        org = service.create_organisation(session, actor=cli_actor(), name=name, code=code, kind=kind,
+                                          parent_id=parent_id)
+        render([_org_row(org)], output)
+
+
+@orgs.command("list")
+def org_list(output: OutputOpt = Output.table, search: str | None = None, limit: int = 500) -> None:
+    """List organisations."""
+    with unit_of_work() as (session, _):
+        render([_org_row(o) for o in service.list_organisations(session, actor=cli_actor(), limit=limit,
+                                                                 search=search)], output)
+
+
+@orgs.command("quota")
+def org_quota(org: str, vcpus: int, ram_mb: int, storage_gb: int, instances: int, public_ips: int,
+              output: OutputOpt = Output.table) -> None:
+    """Set an organisation's quota."""
+    with unit_of_work() as (session, _):
+        limits = quotas.Limits(vcpus, ram_mb, storage_gb, instances, public_ips)
+        quotas.set_quota(session, actor=cli_actor(), limits=limits, organisation_id=_org_id(session, org))
+        render([{"organisation": org, **limits.__dict__}], output)
+
+
+@projects.command("create")
+def project_create(org: str, name: str, description: str = "", output: OutputOpt = Output.table) -> None:
+    """Create a project in an organisation (code or id)."""
+    with unit_of_work() as (session, _):
+        project = service.create_project(session, actor=cli_actor(), organisation_id=_org_id(session, org),
+                                         name=name, description=description)
+        render([_project_row(project)], output)
+
+
+@projects.command("list")
+def project_list(org: Annotated[str | None, typer.Option(help="Code ou id de l'organisation")] = None,
+                 output: OutputOpt = Output.table, limit: int = 500) -> None:
+    """List projects."""
+    with unit_of_work() as (session, _):
+        query = service.projects_query(cli_actor(), organisation_id=_org_id(session, org) if org else None)
+        render([_project_row(p) for p in session.scalars(query.limit(limit))], output)

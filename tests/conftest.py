@@ -1,0 +1,104 @@
+"""Test fixtures: a migrated database on each backend (SQLite and PostgreSQL), the app, and actors.
+
+Every test that takes ``db`` (or anything built on it) runs once on SQLite and once on PostgreSQL.
+PostgreSQL tests skip with the reason when no server answers, except under ``CI=true`` where a
+missing service is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sovcloud import audit
+from sovcloud.config import Settings
+from sovcloud.db import make_engine, make_sessionmaker
+from sovcloud.migrate import upgrade
+from sovcloud.models import Base
+
+PG_ADMIN_URL = os.environ.get("SOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def service_missing(what: str, why: str) -> None:
+    """Skip, or fail under CI=true, when a real service the test needs is not there."""
+    message = f"{what} unavailable: {why}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: real services are required)")
+    pytest.skip(message)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _pg_database() -> str:
+    """A database of this test worker's own on the PostgreSQL server, created empty once."""
+    name = f"sovcloud_test_{_worker()}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        service_missing("PostgreSQL", str(exc).splitlines()[0])
+    finally:
+        admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database migrated to head, once per backend and worker."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sovcloud.db'}"
+    else:
+        url = _pg_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+def _wipe(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, secret_key=SecretStr("test-secret-" + "x" * 40),
+                    queue_path=tmp_path / "queue.db", simulator_database_url=f"sqlite:///{tmp_path}/sim.db",
+                    simulator_build_delay_s=0, log_json=False)
+
+
+@pytest.fixture
+def sessions(engine: Engine, settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """A clean database for each test."""
+    _wipe(engine)
+    audit.service.configure(settings.secret_key.get_secret_value())
+    yield make_sessionmaker(engine)
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One open transaction, committed at the end of the test body if still open."""
+    with sessions() as session, session.begin():
+        yield session
