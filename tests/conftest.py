@@ -102,3 +102,45 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One open transaction, committed at the end of the test body if still open."""
     with sessions() as session, session.begin():
         yield session
+
+
+@pytest.fixture
+def app(settings: Settings, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    from sovcloud.api.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session], settings: Settings):  # type: ignore[no-untyped-def]
+    """Two ministries with a user of each role, committed."""
+    from tests.factories import make_world
+
+    with sessions() as session, session.begin():
+        return make_world(session, settings)
+
+
+@pytest.fixture
+def client_factory(app):  # type: ignore[no-untyped-def]
+    """Make as many separate clients (cookie jars) as a test needs."""
+    from fastapi.testclient import TestClient
+
+    clients = []
+
+    def make():  # type: ignore[no-untyped-def]
+        c = TestClient(app)
+        c.__enter__()
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.__exit__(None, None, None)

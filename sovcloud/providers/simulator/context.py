@@ -47,7 +47,7 @@ class SimContext:
                 i.id: i for i in session.scalars(select(SimImage).where(SimImage.tenant == ""))
             }
             self.site_names: tuple[str, ...] = tuple(session.scalars(select(SimSite.name).order_by(SimSite.name)))
-            self.host_names: dict[int, str] = dict(session.execute(select(SimHost.id, SimHost.name)).tuples())
+            self.host_names: dict[int, str] = {i: n for i, n in session.execute(select(SimHost.id, SimHost.name))}
 
     def now(self) -> datetime:
         """The current time from the injected clock."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
-from sqlalchemy import Select, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sovcloud.clock import Clock, system_clock
 from sovcloud.providers.dto import (
@@ -15,7 +13,6 @@ from sovcloud.providers.dto import (
     Image,
     Quotas,
     QuotaSet,
-    ResourceKind,
     ResourceRef,
     ServerGroup,
     ServerGroupPolicy,
@@ -27,25 +24,17 @@ from sovcloud.providers.simulator.config import SimulatorConfig
 from sovcloud.providers.simulator.context import SimContext, api_call, create_once, new_id, owned
 from sovcloud.providers.simulator.convert import image_dto, server_group_dto
 from sovcloud.providers.simulator.faults import FaultController
-from sovcloud.providers.simulator.lifecycle import server_view
+from sovcloud.providers.simulator.holdings import list_resources
 from sovcloud.providers.simulator.models import (
     SimHost,
     SimImage,
-    SimNetwork,
-    SimPublicIp,
-    SimSecurityGroup,
     SimServer,
     SimServerGroup,
     SimSite,
-    SimSubnet,
-    SimVolume,
-    SimVolumeSnapshot,
 )
 from sovcloud.providers.simulator.network import NetworkOps
 from sovcloud.providers.simulator.quotas import charge, quota_row, refund, set_limits, to_quotas
 from sovcloud.providers.simulator.storage import StorageOps
-
-SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
 class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
@@ -112,56 +101,8 @@ class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
     @api_call
     def resources(self, tenant: str | None = None) -> list[ResourceRef]:
         """Every tenant object of the simulated cloud (public images excluded)."""
-        now = self._ctx.now()
-        refs: list[ResourceRef] = []
         with self._ctx.db.read() as session:
-            for server in session.scalars(_scoped(select(SimServer), SimServer.tenant, tenant)):
-                status = server_view(server, now).status.value
-                refs.append(
-                    ResourceRef(
-                        kind=ResourceKind.SERVER,
-                        id=server.id,
-                        tenant=server.tenant,
-                        name=server.name,
-                        status=status,
-                        site=server.site,
-                    )
-                )
-            simple: list[
-                tuple[
-                    ResourceKind,
-                    type[
-                        SimVolume
-                        | SimVolumeSnapshot
-                        | SimNetwork
-                        | SimSecurityGroup
-                        | SimPublicIp
-                        | SimServerGroup
-                        | SimImage
-                    ],
-                ]
-            ] = [
-                (ResourceKind.VOLUME, SimVolume),
-                (ResourceKind.VOLUME_SNAPSHOT, SimVolumeSnapshot),
-                (ResourceKind.IMAGE, SimImage),
-                (ResourceKind.NETWORK, SimNetwork),
-                (ResourceKind.SECURITY_GROUP, SimSecurityGroup),
-                (ResourceKind.PUBLIC_IP, SimPublicIp),
-                (ResourceKind.SERVER_GROUP, SimServerGroup),
-            ]
-            for kind, model in simple:
-                query = select(model).where(model.tenant != "")
-                for row in session.scalars(_scoped(query, model.tenant, tenant)):
-                    site = getattr(row, "site", None)
-                    refs.append(
-                        ResourceRef(kind=kind, id=row.id, tenant=row.tenant, name=row.name, status="ACTIVE", site=site)
-                    )
-            subnets = select(SimSubnet, SimNetwork.tenant).join(SimNetwork, SimNetwork.id == SimSubnet.network_id)
-            for subnet, owner in session.execute(_scoped(subnets, SimNetwork.tenant, tenant)).tuples():
-                refs.append(
-                    ResourceRef(kind=ResourceKind.SUBNET, id=subnet.id, tenant=owner, name=subnet.cidr, status="ACTIVE")
-                )
-        return refs
+            return list_resources(session, tenant, self._ctx.now())
 
     def hypervisors(self) -> list[Hypervisor]:
         """Per-host capacity and usage (admin view; not part of the tenant contract)."""
@@ -265,7 +206,3 @@ class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
             set_limits(row, limits)
             session.flush()
             return to_quotas(row)
-
-
-def _scoped(query: SelectT, column: InstrumentedAttribute[str], tenant: str | None) -> SelectT:
-    return query if tenant is None else query.where(column == tenant)

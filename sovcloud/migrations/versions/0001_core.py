@@ -1,6 +1,6 @@
 """core: tenancy, identity, audit
 
-Revision ID: 5a7e4394791d
+Revision ID: 0001_core
 Revises: 
 Create Date: 2026-11-28 23:51:51.607287
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '5a7e4394791d'
+revision: str = '0001_core'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
