@@ -41,7 +41,7 @@ def _worker() -> str:
 
 def _pg_database() -> str:
     """A database of this test worker's own on the PostgreSQL server, created empty once."""
-    name = f"sovcloud_test_{_worker()}"
+    name = f"sovcloud_test_{_worker()}_{os.getpid()}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -55,14 +55,19 @@ def _pg_database() -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated to head, once per backend and worker."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sovcloud.db'}"
     else:
         url = _pg_database()
     upgrade(url)
-    return url
+    yield url
+    if request.param == "postgresql":
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -144,3 +149,14 @@ def client_factory(app):  # type: ignore[no-untyped-def]
     yield make
     for c in clients:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def clock():  # type: ignore[no-untyped-def]
+    """A frozen clock installed for the test (starts at the real now, moves on ``advance``)."""
+    from sovcloud import clock as clock_module
+
+    frozen = clock_module.FrozenClock(clock_module.system_clock())
+    clock_module.set_clock(frozen)
+    yield frozen
+    clock_module.set_clock(clock_module.system_clock)

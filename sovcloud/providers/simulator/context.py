@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,11 @@ def owned(session: Session, model: type[RowT], tenant: str, object_id: str, *, l
     return row
 
 
+@functools.cache
+def _by_key(model: type[Any]) -> Select[Any]:
+    return select(model).where(model.idempotency_key == bindparam("key"))
+
+
 def create_once(
     ctx: SimContext,
     model: type[RowT],
@@ -94,7 +99,7 @@ def create_once(
         raise BadInputError("an idempotency key is required")
 
     def existing(session: Session) -> RowT | None:
-        row = session.scalar(select(model).where(model.idempotency_key == key))
+        row = session.scalar(_by_key(model), {"key": key})
         if row is not None and row.tenant != tenant:
             raise ConflictError(f"idempotency key {key!r} already used by another tenant")
         return row

@@ -58,8 +58,10 @@ class SimDatabase:
         if config.db_schema:
             base = base.execution_options(schema_translate_map={None: config.db_schema})
         self.engine = base
-        self._reader = sessionmaker(bind=base, expire_on_commit=False)
-        self._writer = sessionmaker(bind=base.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        self._reader = sessionmaker(bind=base, expire_on_commit=False, autoflush=False)
+        self._writer = sessionmaker(
+            bind=base.execution_options(**{_WRITE: True}), expire_on_commit=False, autoflush=False
+        )
         self._config = config
 
     def initialise(self, now: datetime) -> None:

@@ -21,7 +21,7 @@ from sovcloud.providers.simulator.models import (
     SimSite,
     SimSubnet,
 )
-from sovcloud.providers.simulator.quotas import charge, quota_row, refund
+from sovcloud.providers.simulator.quotas import charge, refund
 
 _DIRECTIONS = ("ingress", "egress")
 
@@ -84,7 +84,7 @@ class NetworkOps:
             raise BadInputError(f"gateway {gateway} is outside {spec.cidr}")
 
         def build(session: Session) -> SimNetwork:
-            charge(quota_row(session, tenant, ctx.config.default_quotas), networks=1)
+            charge(session, tenant, ctx.config.default_quotas, networks=1)
             row = SimNetwork(
                 id=new_id(),
                 tenant=tenant,
@@ -132,7 +132,7 @@ class NetworkOps:
             row = owned(session, SimNetwork, tenant, network_id, lock=True)
             if row.ports > 0:
                 raise ConflictError(f"network {network_id} has {row.ports} port(s) in use")
-            refund(quota_row(session, tenant, ctx.config.default_quotas), networks=1)
+            refund(session, tenant, networks=1)
             session.execute(delete(SimSubnet).where(SimSubnet.network_id == row.id))
             session.delete(row)
 
@@ -159,7 +159,7 @@ class NetworkOps:
         ctx = self._ctx
 
         def build(session: Session) -> SimSecurityGroup:
-            charge(quota_row(session, tenant, ctx.config.default_quotas), security_groups=1)
+            charge(session, tenant, ctx.config.default_quotas, security_groups=1)
             row = SimSecurityGroup(
                 id=new_id(),
                 tenant=tenant,
@@ -200,7 +200,7 @@ class NetworkOps:
             row = owned(session, SimSecurityGroup, tenant, group_id, lock=True)
             if row.in_use > 0:
                 raise ConflictError(f"security group {group_id} is used by {row.in_use} server(s)")
-            refund(quota_row(session, tenant, ctx.config.default_quotas), security_groups=1)
+            refund(session, tenant, security_groups=1)
             session.execute(delete(SimSecurityGroupRule).where(SimSecurityGroupRule.group_id == row.id))
             session.delete(row)
 
@@ -238,7 +238,7 @@ class NetworkOps:
             raise BadInputError(f"unknown availability zone {site!r}")
 
         def build(session: Session) -> SimPublicIp:
-            charge(quota_row(session, tenant, ctx.config.default_quotas), public_ips=1)
+            charge(session, tenant, ctx.config.default_quotas, public_ips=1)
             query = select(SimSite).where(SimSite.down.is_(False)).order_by(SimSite.name).limit(1)
             pool = session.scalar((query.where(SimSite.name == site) if site else query).with_for_update())
             if pool is None:
@@ -297,5 +297,5 @@ class NetworkOps:
         ctx = self._ctx
         with ctx.db.write() as session:
             row = owned(session, SimPublicIp, tenant, ip_id, lock=True)
-            refund(quota_row(session, tenant, ctx.config.default_quotas), public_ips=1)
+            refund(session, tenant, public_ips=1)
             session.delete(row)

@@ -149,7 +149,7 @@ class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
             raise BadInputError(f"unknown server group policy {policy!r}") from exc
 
         def build(session: Session) -> SimServerGroup:
-            charge(quota_row(session, tenant, ctx.config.default_quotas), server_groups=1)
+            charge(session, tenant, ctx.config.default_quotas, server_groups=1)
             row = SimServerGroup(
                 id=new_id(),
                 tenant=tenant,
@@ -186,7 +186,7 @@ class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
         ctx = self._ctx
         with ctx.db.write() as session:
             row = owned(session, SimServerGroup, tenant, group_id, lock=True)
-            refund(quota_row(session, tenant, ctx.config.default_quotas), server_groups=1)
+            refund(session, tenant, server_groups=1)
             for server in session.scalars(select(SimServer).where(SimServer.server_group_id == row.id)):
                 server.server_group_id = None
             session.delete(row)

@@ -1,15 +1,17 @@
 """Tenant quotas: limits set by the control plane, usage counters kept in the same row.
 
-Every create locks the tenant's row (``SELECT ... FOR UPDATE`` on PostgreSQL, the database write lock on
-SQLite), checks ``usage + delta <= limit`` for each resource, then moves the counters; deletes move them
-back. Counting rows instead would cost a scan per create at tens of thousands of servers.
+A charge is one conditional ``UPDATE ... SET used = used + delta WHERE limit IS NULL OR used + delta <=
+limit``: atomic under concurrency on PostgreSQL (the row stays locked until commit) and on SQLite (the
+writer holds the database lock). Only when it matches no row do we look why (no row yet, or a limit
+hit). Counting rows instead would cost a scan per create at tens of thousands of servers.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 
-from sqlalchemy import select
+from sqlalchemy import Update, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sovcloud.providers.dto import Quotas, QuotaSet
@@ -17,35 +19,81 @@ from sovcloud.providers.errors import QuotaExceededError
 from sovcloud.providers.simulator.models import SimQuota
 
 RESOURCES: tuple[str, ...] = tuple(f.name for f in fields(QuotaSet))
+_TABLE = SimQuota.__table__
+_PLAIN = select(SimQuota).where(SimQuota.tenant == bindparam("tenant"))
+_LOCKED = _PLAIN.with_for_update()
+
+
+def _col(prefix: str, name: str) -> object:
+    return _TABLE.c[f"{prefix}_{name}"]
+
+
+@functools.cache
+def _charge_statement(names: tuple[str, ...], checked: bool) -> Update:
+    statement = update(SimQuota).where(SimQuota.tenant == bindparam("t"))
+    if checked:
+        statement = statement.where(
+            and_(
+                *(
+                    or_(
+                        _TABLE.c[f"limit_{n}"].is_(None),
+                        _TABLE.c[f"used_{n}"] + bindparam(f"d_{n}") <= _TABLE.c[f"limit_{n}"],
+                    )
+                    for n in names
+                )
+            )
+        )
+    values = {f"used_{n}": _TABLE.c[f"used_{n}"] + bindparam(f"d_{n}") for n in names}
+    return statement.values(values).execution_options(synchronize_session=False)
+
+
+def ensure_row(session: Session, tenant: str, defaults: QuotaSet) -> None:
+    """Create the tenant's quota row with the default limits if it has none."""
+    if session.scalar(select(SimQuota.tenant).where(SimQuota.tenant == tenant)) is None:
+        values: dict[str, object] = {f"limit_{n}": getattr(defaults, n) for n in RESOURCES}
+        values.update({f"used_{n}": 0 for n in RESOURCES})
+        session.execute(insert(_TABLE).values(tenant=tenant, **values))
+
+
+def charge(session: Session, tenant: str, defaults: QuotaSet, **deltas: int) -> None:
+    """Consume quota atomically. Raises: QuotaExceededError naming a resource over its limit."""
+    names = tuple(sorted(deltas))
+    params: dict[str, object] = {"t": tenant, **{f"d_{n}": deltas[n] for n in names}}
+    increases = any(delta > 0 for delta in deltas.values())
+    for attempt in range(2):
+        result = session.execute(_charge_statement(names, increases), params)
+        if getattr(result, "rowcount", 0) == 1:
+            return
+        row = session.scalar(_PLAIN, {"tenant": tenant})
+        if row is None and attempt == 0:
+            ensure_row(session, tenant, defaults)
+            continue
+        if row is not None:
+            for name in names:
+                limit, used = getattr(row, f"limit_{name}"), getattr(row, f"used_{name}")
+                if limit is not None and used + deltas[name] > limit:
+                    raise QuotaExceededError(
+                        f"quota exceeded for {name}: {used} used + {deltas[name]} requested > limit {limit}"
+                    )
+    raise QuotaExceededError(f"quota of tenant {tenant} could not be charged")
+
+
+def refund(session: Session, tenant: str, **deltas: int) -> None:
+    """Give quota back."""
+    names = tuple(sorted(deltas))
+    params: dict[str, object] = {"t": tenant, **{f"d_{n}": -deltas[n] for n in names}}
+    session.execute(_charge_statement(names, False), params)
 
 
 def quota_row(session: Session, tenant: str, defaults: QuotaSet, *, lock: bool = True) -> SimQuota:
-    """The tenant's quota row, created with the default limits on first use."""
-    query = select(SimQuota).where(SimQuota.tenant == tenant)
-    row = session.scalar(query.with_for_update() if lock else query)
+    """The tenant's quota row (ORM), created with the default limits on first use."""
+    row = session.scalar(_LOCKED if lock else _PLAIN, {"tenant": tenant})
     if row is None:
         row = SimQuota(tenant=tenant, **{f"limit_{name}": getattr(defaults, name) for name in RESOURCES})
         for name in RESOURCES:
             setattr(row, f"used_{name}", 0)
         session.add(row)
     return row
-
-
-def charge(row: SimQuota, **deltas: int) -> None:
-    """Consume quota. Raises: QuotaExceededError naming the first resource over its limit."""
-    for name, delta in deltas.items():
-        limit = getattr(row, f"limit_{name}")
-        used = getattr(row, f"used_{name}")
-        if delta > 0 and limit is not None and used + delta > limit:
-            raise QuotaExceededError(f"quota exceeded for {name}: {used} used + {delta} requested > limit {limit}")
-    for name, delta in deltas.items():
-        setattr(row, f"used_{name}", getattr(row, f"used_{name}") + delta)
-
-
-def refund(row: SimQuota, **deltas: int) -> None:
-    """Give quota back (never below zero)."""
-    for name, delta in deltas.items():
-        setattr(row, f"used_{name}", max(0, getattr(row, f"used_{name}") - delta))
 
 
 def set_limits(row: SimQuota, limits: QuotaSet) -> None:

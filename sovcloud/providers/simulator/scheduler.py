@@ -14,7 +14,10 @@ writer holds the database lock for the whole transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, update
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import Select, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sovcloud.providers.dto import ServerGroupPolicy
@@ -23,35 +26,42 @@ from sovcloud.providers.simulator.config import SimulatorConfig
 from sovcloud.providers.simulator.models import SimFlavor, SimHost, SimServer, SimSite
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where the scheduler put a server."""
+
+    host_id: int
+    site: str
+
+
+@functools.cache
 def _candidates(
-    config: SimulatorConfig,
-    flavor: SimFlavor,
-    *,
-    site: str | None,
-    group_id: str | None,
-    policy: ServerGroupPolicy | None,
-    exclude_host: int | None,
-) -> Select[SimHost]:
-    free_ram = SimHost.ram_mib * config.ram_ratio - SimHost.ram_used_mib
+    ratios: tuple[float, float, float], *, site: bool, policy: ServerGroupPolicy | None, exclude: bool
+) -> Select[int, str]:
+    """The filter query, built once per shape; its values are bound parameters."""
+    cpu_ratio, ram_ratio, disk_ratio = ratios
+    free_ram = SimHost.ram_mib * ram_ratio - SimHost.ram_used_mib
     query = (
-        select(SimHost)
+        select(SimHost.id, SimHost.site)
         .join(SimSite, SimSite.name == SimHost.site)
         .where(
             SimHost.down.is_(False),
             SimSite.down.is_(False),
-            SimHost.cores * config.cpu_ratio - SimHost.vcpus_used >= flavor.vcpus,
-            free_ram >= flavor.ram_mib,
-            SimSite.storage_gb * config.disk_ratio - SimSite.storage_used_gb >= flavor.disk_gb,
+            SimHost.cores * cpu_ratio - SimHost.vcpus_used >= bindparam("vcpus"),
+            free_ram >= bindparam("ram"),
+            SimSite.storage_gb * disk_ratio - SimSite.storage_used_gb >= bindparam("disk"),
         )
         .order_by(free_ram.desc(), SimHost.id)
         .limit(1)
     )
-    if site is not None:
-        query = query.where(SimHost.site == site)
-    if exclude_host is not None:
-        query = query.where(SimHost.id != exclude_host)
-    if group_id is not None and policy is not None:
-        members = select(SimServer.host_id).where(SimServer.server_group_id == group_id, SimServer.host_id.is_not(None))
+    if site:
+        query = query.where(SimHost.site == bindparam("site"))
+    if exclude:
+        query = query.where(SimHost.id != bindparam("exclude"))
+    if policy is not None:
+        members = select(SimServer.host_id).where(
+            SimServer.server_group_id == bindparam("group"), SimServer.host_id.is_not(None)
+        )
         if policy is ServerGroupPolicy.ANTI_AFFINITY:
             query = query.where(SimHost.id.not_in(members))
         else:
@@ -70,47 +80,76 @@ def place(
     policy: ServerGroupPolicy | None = None,
     exclude_host: int | None = None,
     postgres: bool = False,
-) -> SimHost:
+) -> Placement:
     """Pick and lock a host that fits ``flavor``, and charge its vCPUs and RAM. Raises: CapacityError."""
-    query = _candidates(config, flavor, site=site, group_id=group_id, policy=policy, exclude_host=exclude_host)
-    host = None
+    query = _candidates(
+        (config.cpu_ratio, config.ram_ratio, config.disk_ratio),
+        site=site is not None,
+        policy=policy if group_id is not None else None,
+        exclude=exclude_host is not None,
+    )
+    params = {
+        "vcpus": flavor.vcpus,
+        "ram": flavor.ram_mib,
+        "disk": flavor.disk_gb,
+        "site": site,
+        "group": group_id,
+        "exclude": exclude_host,
+    }
+    found = None
     if postgres:
-        host = session.scalar(query.with_for_update(of=SimHost, skip_locked=True))
+        found = session.execute(query.with_for_update(of=SimHost, skip_locked=True), params).first()
         for _ in range(2):  # every fitting host is locked by a concurrent create: wait for one
-            if host is not None:
+            if found is not None:
                 break
-            host = session.scalar(query.with_for_update(of=SimHost))
+            found = session.execute(query.with_for_update(of=SimHost), params).first()
     else:
-        host = session.scalar(query)
-    if host is None:
+        found = session.execute(query, params).first()
+    if found is None:
         where = f" in {site}" if site else ""
         rule = f" respecting {policy.value}" if policy else ""
         raise CapacityError(f"No valid host was found{where}{rule} for flavor {flavor.name}")
-    charge_host(host, flavor.vcpus, flavor.ram_mib)
+    host = Placement(host_id=found[0], site=found[1])
+    charge_host(session, host.host_id, flavor.vcpus, flavor.ram_mib)
     return host
 
 
-def charge_host(host: SimHost, vcpus: int, ram_mib: int, servers: int = 1) -> None:
+_CHARGE_HOST = (
+    update(SimHost)
+    .where(SimHost.id == bindparam("host_id"))
+    .values(
+        vcpus_used=SimHost.vcpus_used + bindparam("vcpus"),
+        ram_used_mib=SimHost.ram_used_mib + bindparam("ram"),
+        servers=SimHost.servers + bindparam("n"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+def charge_host(session: Session, host_id: int, vcpus: int, ram_mib: int, servers: int = 1) -> None:
     """Move a host's usage counters (negative values release)."""
-    host.vcpus_used += vcpus
-    host.ram_used_mib += ram_mib
-    host.servers += servers
+    session.execute(_CHARGE_HOST, {"host_id": host_id, "vcpus": vcpus, "ram": ram_mib, "n": servers})
+
+
+@functools.cache
+def _claim(disk_ratio: float) -> Update:
+    return (
+        update(SimSite)
+        .where(
+            SimSite.name == bindparam("site_name"),
+            SimSite.down.is_(False),
+            SimSite.storage_gb * disk_ratio - SimSite.storage_used_gb >= bindparam("size"),
+        )
+        .values(storage_used_gb=SimSite.storage_used_gb + bindparam("size"))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim_storage(session: Session, config: SimulatorConfig, site: str, size_gb: int) -> None:
     """Take ``size_gb`` from the site's pool atomically. Raises: CapacityError (full or down)."""
     if size_gb <= 0:
         return
-    result = session.execute(
-        update(SimSite)
-        .where(
-            SimSite.name == site,
-            SimSite.down.is_(False),
-            SimSite.storage_gb * config.disk_ratio - SimSite.storage_used_gb >= size_gb,
-        )
-        .values(storage_used_gb=SimSite.storage_used_gb + size_gb)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_claim(config.disk_ratio), {"site_name": site, "size": size_gb})
     if getattr(result, "rowcount", 0) != 1:
         raise CapacityError(f"not enough storage in {site} for {size_gb} GB (or the site is down)")
 

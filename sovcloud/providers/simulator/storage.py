@@ -12,7 +12,7 @@ from sovcloud.providers.simulator.context import SimContext, api_call, create_on
 from sovcloud.providers.simulator.convert import volume_dto, volume_snapshot_dto
 from sovcloud.providers.simulator.lifecycle import server_view
 from sovcloud.providers.simulator.models import SimServer, SimSite, SimVolume, SimVolumeSnapshot
-from sovcloud.providers.simulator.quotas import charge, quota_row, refund
+from sovcloud.providers.simulator.quotas import charge, refund
 
 
 class StorageOps:
@@ -38,7 +38,7 @@ class StorageOps:
                 source = owned(session, SimVolumeSnapshot, tenant, spec.source_snapshot_id)
                 if spec.size_gb < source.size_gb:
                     raise BadInputError("a volume is at least as large as its source snapshot")
-            charge(quota_row(session, tenant, ctx.config.default_quotas), volumes=1, volume_gb=spec.size_gb)
+            charge(session, tenant, ctx.config.default_quotas, volumes=1, volume_gb=spec.size_gb)
             site = spec.site or scheduler.pick_storage_site(session, ctx.config, spec.size_gb)
             scheduler.claim_storage(session, ctx.config, site, spec.size_gb)
             row = SimVolume(
@@ -88,7 +88,7 @@ class StorageOps:
             )
             if snapshots:
                 raise ConflictError(f"volume {volume_id} has {snapshots} snapshot(s)")
-            refund(quota_row(session, tenant, ctx.config.default_quotas), volumes=1, volume_gb=row.size_gb)
+            refund(session, tenant, volumes=1, volume_gb=row.size_gb)
             scheduler.release_storage(session, row.site, row.size_gb)
             session.delete(row)
 
@@ -131,7 +131,7 @@ class StorageOps:
         def build(session: Session) -> SimVolumeSnapshot:
             volume = owned(session, SimVolume, tenant, volume_id)
             self._ready(volume)
-            charge(quota_row(session, tenant, ctx.config.default_quotas), volume_gb=volume.size_gb)
+            charge(session, tenant, ctx.config.default_quotas, volume_gb=volume.size_gb)
             row = SimVolumeSnapshot(
                 id=new_id(),
                 tenant=tenant,
@@ -167,5 +167,5 @@ class StorageOps:
         ctx = self._ctx
         with ctx.db.write() as session:
             row = owned(session, SimVolumeSnapshot, tenant, snapshot_id, lock=True)
-            refund(quota_row(session, tenant, ctx.config.default_quotas), volume_gb=row.size_gb)
+            refund(session, tenant, volume_gb=row.size_gb)
             session.delete(row)
