@@ -140,7 +140,7 @@ class PriceList(IdMixin, Base):
     valid_until: Mapped[datetime | None] = mapped_column()  #: exclusive end; empty: until a new version
     published_at: Mapped[datetime | None] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
-    group: Mapped[OrganisationGroup | None] = relationship(lazy="joined")
+    group: Mapped[OrganisationGroup | None] = relationship(lazy="selectin")
     prices: Mapped[list[Price]] = relationship(back_populates="price_list", lazy="selectin",
                                                cascade="all, delete-orphan")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from sovcloud.providers.dto import Image, Server, ServerGroupPolicy, ServerSpec, ServerStatus
@@ -35,7 +36,7 @@ _WITH_HOST = (
     .outerjoin(SimSite, SimSite.name == SimHost.site)
 )
 
-_SERVERS = SimServer.__table__
+_SERVERS = cast(Table, SimServer.__table__)
 _SERVER_COLUMNS = tuple(c.key for c in _SERVERS.columns)
 _BY_ID = _WITH_HOST.where(SimServer.id == bindparam("id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update(of=SimServer)
@@ -172,7 +173,7 @@ class ComputeOps:
             )
             start_task(row, "build", ServerStatus.ACTIVE, now, ctx.config.build_delay_s)
             # a Core INSERT: the ORM unit of work would triple the cost of this hot path
-            session.execute(insert(_SERVERS), {c: getattr(row, c) for c in _SERVER_COLUMNS})
+            session.connection().execute(insert(_SERVERS), {c: getattr(row, c) for c in _SERVER_COLUMNS})
             fresh.add(row.id)
             return row
 
@@ -181,7 +182,7 @@ class ComputeOps:
         def present(session: Session, row: SimServer) -> Server:
             return self._present(row, ctx.now(), row.id in fresh or self._host_up(session, row.host_id))
 
-        return create_once(ctx, SimServer, tenant, idempotency_key, build, present)
+        return create_once(ctx, SimServer, tenant, idempotency_key, build, present, optimistic=True)
 
     @api_call
     def get_server(self, tenant: str, server_id: str) -> Server:

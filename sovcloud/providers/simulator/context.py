@@ -81,9 +81,14 @@ def owned(session: Session, model: type[RowT], tenant: str, object_id: str, *, l
     return row
 
 
-@functools.cache
+_BY_KEY: dict[type[Any], Select[Any]] = {}
+
+
 def _by_key(model: type[Any]) -> Select[Any]:
-    return select(model).where(model.idempotency_key == bindparam("key"))
+    """The look-up of an object by idempotency key, built once per kind."""
+    if model not in _BY_KEY:
+        _BY_KEY[model] = select(model).where(model.idempotency_key == bindparam("key"))
+    return _BY_KEY[model]
 
 
 def create_once(
@@ -93,8 +98,14 @@ def create_once(
     key: str,
     build: Callable[[Session], RowT],
     present: Callable[[Session, RowT], OutT],
+    *,
+    optimistic: bool = False,
 ) -> OutT:
-    """Run ``build`` once per idempotency key; a repeat (even a concurrent one) returns the first object."""
+    """Run ``build`` once per idempotency key; a repeat (even a concurrent one) returns the first object.
+
+    ``optimistic`` skips the look-up before building (one query less on a hot path): a repeat then fails
+    on the unique key, its transaction is rolled back, and the first object is read back.
+    """
     if not key:
         raise BadInputError("an idempotency key is required")
 
@@ -106,7 +117,7 @@ def create_once(
 
     try:
         with ctx.db.write() as session:
-            row = existing(session)
+            row = None if optimistic else existing(session)
             if row is None:
                 row = build(session)
                 session.flush()

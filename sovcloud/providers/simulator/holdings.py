@@ -52,7 +52,7 @@ def list_resources(session: Session, tenant: str | None, now: datetime) -> list[
     subnets = select(SimSubnet, SimNetwork.tenant).join(SimNetwork, SimNetwork.id == SimSubnet.network_id)
     if tenant is not None:
         subnets = subnets.where(SimNetwork.tenant == tenant)
-    for subnet, owner in session.execute(subnets.order_by(SimSubnet.id)).tuples():
+    for subnet, owner in session.execute(subnets.order_by(SimSubnet.id)):
         refs.append(
             ResourceRef(kind=ResourceKind.SUBNET, id=subnet.id, tenant=owner, name=subnet.cidr, status="ACTIVE")
         )

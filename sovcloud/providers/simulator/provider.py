@@ -109,7 +109,7 @@ class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
         with self._ctx.db.read() as session:
             rows = session.execute(
                 select(SimHost, SimSite.down).join(SimSite, SimSite.name == SimHost.site).order_by(SimHost.name)
-            ).tuples()
+            ).all()
             return [
                 Hypervisor(
                     name=h.name,

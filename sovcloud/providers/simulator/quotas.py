@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import fields
+from typing import cast
 
-from sqlalchemy import Update, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sovcloud.providers.dto import Quotas, QuotaSet
@@ -19,13 +20,9 @@ from sovcloud.providers.errors import QuotaExceededError
 from sovcloud.providers.simulator.models import SimQuota
 
 RESOURCES: tuple[str, ...] = tuple(f.name for f in fields(QuotaSet))
-_TABLE = SimQuota.__table__
+_TABLE = cast(Table, SimQuota.__table__)
 _PLAIN = select(SimQuota).where(SimQuota.tenant == bindparam("tenant"))
 _LOCKED = _PLAIN.with_for_update()
-
-
-def _col(prefix: str, name: str) -> object:
-    return _TABLE.c[f"{prefix}_{name}"]
 
 
 @functools.cache
@@ -52,7 +49,7 @@ def ensure_row(session: Session, tenant: str, defaults: QuotaSet) -> None:
     if session.scalar(select(SimQuota.tenant).where(SimQuota.tenant == tenant)) is None:
         values: dict[str, object] = {f"limit_{n}": getattr(defaults, n) for n in RESOURCES}
         values.update({f"used_{n}": 0 for n in RESOURCES})
-        session.execute(insert(_TABLE).values(tenant=tenant, **values))
+        session.connection().execute(insert(_TABLE).values(tenant=tenant, **values))
 
 
 def charge(session: Session, tenant: str, defaults: QuotaSet, **deltas: int) -> None:
@@ -61,7 +58,7 @@ def charge(session: Session, tenant: str, defaults: QuotaSet, **deltas: int) -> 
     params: dict[str, object] = {"t": tenant, **{f"d_{n}": deltas[n] for n in names}}
     increases = any(delta > 0 for delta in deltas.values())
     for attempt in range(2):
-        result = session.execute(_charge_statement(names, increases), params)
+        result = session.connection().execute(_charge_statement(names, increases), params)
         if getattr(result, "rowcount", 0) == 1:
             return
         row = session.scalar(_PLAIN, {"tenant": tenant})
@@ -82,7 +79,7 @@ def refund(session: Session, tenant: str, **deltas: int) -> None:
     """Give quota back."""
     names = tuple(sorted(deltas))
     params: dict[str, object] = {"t": tenant, **{f"d_{n}": -deltas[n] for n in names}}
-    session.execute(_charge_statement(names, False), params)
+    session.connection().execute(_charge_statement(names, False), params)
 
 
 def quota_row(session: Session, tenant: str, defaults: QuotaSet, *, lock: bool = True) -> SimQuota:

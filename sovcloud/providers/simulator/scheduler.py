@@ -98,13 +98,13 @@ def place(
     }
     found = None
     if postgres:
-        found = session.execute(query.with_for_update(of=SimHost, skip_locked=True), params).first()
+        found = session.connection().execute(query.with_for_update(of=SimHost, skip_locked=True), params).first()
         for _ in range(2):  # every fitting host is locked by a concurrent create: wait for one
             if found is not None:
                 break
-            found = session.execute(query.with_for_update(of=SimHost), params).first()
+            found = session.connection().execute(query.with_for_update(of=SimHost), params).first()
     else:
-        found = session.execute(query, params).first()
+        found = session.connection().execute(query, params).first()
     if found is None:
         where = f" in {site}" if site else ""
         rule = f" respecting {policy.value}" if policy else ""
@@ -128,7 +128,7 @@ _CHARGE_HOST = (
 
 def charge_host(session: Session, host_id: int, vcpus: int, ram_mib: int, servers: int = 1) -> None:
     """Move a host's usage counters (negative values release)."""
-    session.execute(_CHARGE_HOST, {"host_id": host_id, "vcpus": vcpus, "ram": ram_mib, "n": servers})
+    session.connection().execute(_CHARGE_HOST, {"host_id": host_id, "vcpus": vcpus, "ram": ram_mib, "n": servers})
 
 
 @functools.cache
@@ -149,7 +149,7 @@ def claim_storage(session: Session, config: SimulatorConfig, site: str, size_gb:
     """Take ``size_gb`` from the site's pool atomically. Raises: CapacityError (full or down)."""
     if size_gb <= 0:
         return
-    result = session.execute(_claim(config.disk_ratio), {"site_name": site, "size": size_gb})
+    result = session.connection().execute(_claim(config.disk_ratio), {"site_name": site, "size": size_gb})
     if getattr(result, "rowcount", 0) != 1:
         raise CapacityError(f"not enough storage in {site} for {size_gb} GB (or the site is down)")
 
@@ -157,7 +157,7 @@ def claim_storage(session: Session, config: SimulatorConfig, site: str, size_gb:
 def release_storage(session: Session, site: str, size_gb: int) -> None:
     """Give ``size_gb`` back to the site's pool."""
     if size_gb > 0:
-        session.execute(
+        session.connection().execute(
             update(SimSite)
             .where(SimSite.name == site)
             .values(storage_used_gb=SimSite.storage_used_gb - size_gb)

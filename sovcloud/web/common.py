@@ -1,0 +1,179 @@
+"""What every portal page shares: the route class (CSRF check, domain errors → readable pages), the unit
+of work, the current actor, rendering with the language and the CSRF token, and safe redirects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import Permission, Role
+from sovcloud.access.service import allows
+from sovcloud.api.deps import SESSION_COOKIE, client_ip
+from sovcloud.config import Settings
+from sovcloud.db import transaction
+from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound
+from sovcloud.identity.sessions import LoginStage, actor_from_session
+from sovcloud.web import csrf, i18n
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+
+ROLE_LABELS = {
+    Role.PLATFORM_OPERATOR: "Opérateur de la plateforme", Role.SECURITY_OFFICER: "Officier de sécurité",
+    Role.ORGANISATION_ADMIN: "Administrateur d'organisation", Role.FINANCE: "Finances",
+    Role.PROJECT_ADMIN: "Administrateur de projet", Role.PROJECT_MEMBER: "Membre de projet",
+    Role.VIEWER: "Lecteur",
+}
+RESOURCE_LABELS = {"vcpus": "vCPU", "ram_mb": "Mémoire (Mio)", "storage_gb": "Stockage (Go)",
+                   "instances": "Instances", "public_ips": "IP publiques"}
+KIND_LABELS = {"ministry": "Ministère", "directorate": "Direction", "service": "Service"}
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@contextmanager
+def unit_of_work(request: Request, *, write: bool = False) -> Iterator[Session]:
+    """One transaction, as the API has per request: committed on success, rolled back on error."""
+    state = request.app.state
+    with transaction(state.sessions if write else state.read_sessions) as session:
+        yield session
+
+
+def current_actor(request: Request, session: Session) -> Actor:
+    """The logged-in actor behind the session cookie.
+
+    Raises:
+        NotAuthenticated: no session, or an expired one (the portal redirects to the login page).
+        MfaRequired: the second factor is still to be given or enrolled.
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated("Authentification requise.")
+    actor = actor_from_session(session, settings=settings_of(request), token=token, source_ip=client_ip(request),
+                               request_id=getattr(request.state, "request_id", None))
+    request.state.actor = actor
+    return actor
+
+
+@contextmanager
+def acting(request: Request, *, write: bool = False) -> Iterator[tuple[Session, Actor]]:
+    """A unit of work and the actor it runs for."""
+    with unit_of_work(request, write=write) as session:
+        yield session, current_actor(request, session)
+
+
+def parse_id(value: str) -> uuid.UUID:
+    """A path id; anything malformed is simply not found."""
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound("Introuvable.") from exc
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A local path to go back to after login (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def redirect(request: Request, url: str) -> Response:
+    """See-other redirect; HTMX requests get ``HX-Redirect`` so the whole page changes."""
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def navigation(request: Request, actor: Actor | None) -> list[tuple[str, str]]:
+    """Main menu entries (path, French label) the actor's roles open."""
+    if actor is None:
+        return []
+    items = [("/", "Tableau de bord"), ("/organisations", "Organisations")]
+    if any(Permission.AUDIT_READ in g.permissions for g in actor.grants) and (actor.mfa_verified
+                                                                              or not actor.needs_mfa):
+        items.append(("/audit", "Journal d'audit"))
+    items.append(("/account", "Mon compte"))
+    return items
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200,
+           actor: Actor | None = None) -> Response:
+    """Render a page in the request's language, with the CSRF token and the menu for ``actor``."""
+    lang = i18n.language(request)
+    actor = actor or getattr(request.state, "actor", None)
+    ctx: dict[str, Any] = {
+        "lang": lang, "_": i18n.translator(lang), "langs": i18n.LANGS, "actor": actor,
+        "csrf_token": csrf.token_for(request), "nav": navigation(request, actor), "path": request.url.path,
+        "num": lambda v: i18n.number(v, lang), "when": lambda v: i18n.moment(v, lang),
+        "role_label": lambda r: ROLE_LABELS.get(Role(r), str(r)), "resource_labels": RESOURCE_LABELS,
+        "kind_label": lambda k: KIND_LABELS.get(k, k), "can": lambda p, scope=None: _can(actor, p, scope),
+        "quoted_path": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")),
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    csrf.persist(request, response)
+    return response
+
+
+def _can(actor: Actor | None, permission: str, scope: Any) -> bool:
+    if actor is None:
+        return False
+    target = scope.scope if scope is not None and hasattr(scope, "scope") else scope
+    from sovcloud.access.actor import PLATFORM
+
+    return allows(actor, Permission(permission), target or PLATFORM)
+
+
+def error_page(request: Request, exc: DomainError) -> Response:
+    """A domain error as a DSFR page (404, 403, 409...) — never a stack trace."""
+    return render(request, "errors/error.html", {"error": exc}, status=exc.status)
+
+
+def login_redirect(request: Request, exc: NotAuthenticated) -> Response:
+    """Send an unauthenticated browser to the right login step."""
+    if isinstance(exc, MfaRequired):
+        stage = exc.extra.get("stage")
+        return redirect(request, "/login/totp" if stage == LoginStage.TOTP_REQUIRED else "/login/enrolment")
+    target = "/login"
+    if request.method == "GET" and request.url.path not in ("/", "/login"):
+        target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return redirect(request, target)
+
+
+Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class PortalRoute(APIRoute):
+    """Portal routes: every unsafe request passes the CSRF check first; domain errors become pages
+    (login redirect, 404, 403, readable alert), not problem documents."""
+
+    def get_route_handler(self) -> Endpoint:
+        handler = super().get_route_handler()
+
+        async def portal_handler(request: Request) -> Response:
+            try:
+                await csrf.check(request)
+                return await handler(request)
+            except NotAuthenticated as exc:
+                if request.url.path.startswith("/login"):
+                    return error_page(request, exc)
+                return login_redirect(request, exc)
+            except DomainError as exc:
+                return error_page(request, exc)
+
+        return portal_handler

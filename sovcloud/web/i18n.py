@@ -1,0 +1,44 @@
+"""French first, with an English switch: messages are written in French in the templates and code
+(``_("Se connecter")``); ``i18n_en.MESSAGES`` maps each to its English text. The language comes from the
+``lang`` cookie (``fr`` by default) and is set by the selector in the header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.requests import Request
+
+from sovcloud.web.i18n_en import MESSAGES as EN
+
+LANGS = {"fr": "Français", "en": "English"}
+DEFAULT = "fr"
+COOKIE = "lang"
+Translate = Callable[[str], str]
+
+
+def language(request: Request) -> str:
+    """The request's language: the ``lang`` cookie when it names a known language, else French."""
+    lang = request.cookies.get(COOKIE, DEFAULT)
+    return lang if lang in LANGS else DEFAULT
+
+
+def translator(lang: str) -> Translate:
+    """``_`` for ``lang``: French is the source text; a missing English message falls back to French."""
+    if lang == "en":
+        return lambda text: EN.get(text, text)
+    return lambda text: text
+
+
+def number(value: int | float, lang: str) -> str:
+    """Thousands separated the local way: 1 600 000 (fr) or 1,600,000 (en)."""
+    text = f"{value:,}"
+    return text.replace(",", "\u202f") if lang == "fr" else text
+
+
+def moment(value: datetime | None, lang: str) -> str:
+    """A UTC time, day first in French."""
+    if value is None:
+        return "—"
+    return value.strftime("%d/%m/%Y %H:%M UTC" if lang == "fr" else "%Y-%m-%d %H:%M UTC")
