@@ -170,8 +170,6 @@ class PortalRoute(APIRoute):
                 await csrf.check(request)
                 return await handler(request)
             except NotAuthenticated as exc:
-                if request.url.path.startswith("/login"):
-                    return error_page(request, exc)
                 return login_redirect(request, exc)
             except DomainError as exc:
                 return error_page(request, exc)

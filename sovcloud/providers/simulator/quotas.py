@@ -12,7 +12,9 @@ import functools
 from dataclasses import fields
 from typing import cast
 
-from sqlalchemy import Table, Update, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sovcloud.providers.dto import Quotas, QuotaSet
@@ -45,11 +47,14 @@ def _charge_statement(names: tuple[str, ...], checked: bool) -> Update:
 
 
 def ensure_row(session: Session, tenant: str, defaults: QuotaSet) -> None:
-    """Create the tenant's quota row with the default limits if it has none."""
-    if session.scalar(select(SimQuota.tenant).where(SimQuota.tenant == tenant)) is None:
-        values: dict[str, object] = {f"limit_{n}": getattr(defaults, n) for n in RESOURCES}
-        values.update({f"used_{n}": 0 for n in RESOURCES})
-        session.connection().execute(insert(_TABLE).values(tenant=tenant, **values))
+    """Create the tenant's quota row with the default limits if it has none (safe against a concurrent
+    first use: ``INSERT ... ON CONFLICT DO NOTHING``)."""
+    values: dict[str, object] = {f"limit_{n}": getattr(defaults, n) for n in RESOURCES}
+    values.update({f"used_{n}": 0 for n in RESOURCES})
+    connection = session.connection()
+    dialect = connection.dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(_TABLE).values(tenant=tenant, **values)
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["tenant"]))
 
 
 def charge(session: Session, tenant: str, defaults: QuotaSet, **deltas: int) -> None:
@@ -86,10 +91,14 @@ def quota_row(session: Session, tenant: str, defaults: QuotaSet, *, lock: bool =
     """The tenant's quota row (ORM), created with the default limits on first use."""
     row = session.scalar(_LOCKED if lock else _PLAIN, {"tenant": tenant})
     if row is None:
-        row = SimQuota(tenant=tenant, **{f"limit_{name}": getattr(defaults, name) for name in RESOURCES})
-        for name in RESOURCES:
-            setattr(row, f"used_{name}", 0)
-        session.add(row)
+        if not lock:  # a read: show the defaults without writing
+            row = SimQuota(tenant=tenant, **{f"limit_{name}": getattr(defaults, name) for name in RESOURCES})
+            for name in RESOURCES:
+                setattr(row, f"used_{name}", 0)
+            return row
+        ensure_row(session, tenant, defaults)
+        row = session.scalar(_LOCKED, {"tenant": tenant})
+        assert row is not None
     return row
 
 

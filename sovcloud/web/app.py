@@ -1,0 +1,79 @@
+"""Mount the portal on the FastAPI app: static files, page routers, security headers, HTML error pages.
+
+``sovcloud.api.app.create_app`` calls :func:`mount_portal` last, so the API keeps its own routes and
+problem+json errors; the portal adds server-rendered pages at the root (``/``, ``/login``...).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sovcloud.config import Settings
+from sovcloud.errors import NotFound
+from sovcloud.web.common import HERE, error_page
+
+API_PREFIXES = ("/api/", "/healthz")
+
+#: no inline script or style anywhere: everything comes from our own static files
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: hardening headers on every response, the strict CSP on portal responses
+    (the API's interactive docs, under /api/, load their own scripts and keep working)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        portal = not str(scope.get("path", "")).startswith(API_PREFIXES)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] not in {k for k, _ in COMMON_HEADERS}]
+                headers.extend(COMMON_HEADERS)
+                if portal:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def mount_portal(app: FastAPI, settings: Settings) -> None:
+    """Add the portal to ``app`` (built by ``create_app``)."""
+    from sovcloud.web import account, admin, audit, auth, pages
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    for module in (auth, pages, account, admin, audit):
+        app.include_router(module.router, include_in_schema=False)
+    app.add_middleware(SecurityHeaders)
+
+    api_http_error = app.exception_handlers.get(StarletteHTTPException)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """Unknown portal pages get the DSFR 404 page; API paths keep their problem+json."""
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith(API_PREFIXES) or exc.status_code != 404 or api_http_error is None:
+            if api_http_error is None:
+                raise exc
+            return await api_http_error(request, exc)  # type: ignore[no-any-return]
+        return error_page(request, NotFound("Cette page n'existe pas."))
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
