@@ -1,5 +1,6 @@
 """Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
 
+import sovcloud.catalog.models  # noqa: F401  (catalogue tables)
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.db import Base
 from sovcloud.identity.models import ApiToken, User, UserSession

@@ -57,10 +57,8 @@ def _pg_database() -> str:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated to head, once per backend and worker."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sovcloud.db'}"
-    else:
-        url = _pg_database()
+    sqlite = request.param == "sqlite"
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sovcloud.db'}" if sqlite else _pg_database()
     upgrade(url)
     yield url
     if request.param == "postgresql":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from sovcloud.access.actor import PLATFORM, Actor, Scope
@@ -58,7 +58,7 @@ def who_can_access(session: Session, *, actor: Actor, organisation_id: uuid.UUID
         path = target.path
     authorize(actor, Permission.MEMBER_READ, target)
     ancestors = [uuid.UUID(part) for part in path.strip("/").split("/")]
-    conditions = [Membership.organisation_id.in_(ancestors),
+    conditions: list[ColumnElement[bool]] = [Membership.organisation_id.in_(ancestors),
                   Membership.organisation_id.is_(None) & Membership.project_id.is_(None)]
     if project_id is not None:
         conditions.append(Membership.project_id == project_id)

@@ -52,8 +52,8 @@ def narrow_grants(grants: tuple[Grant, ...], scope: Scope) -> tuple[Grant, ...]:
                 narrowed.append(Grant(g.role, project_id=scope.project_id))
         elif grant_covers(g, scope):
             narrowed.append(Grant(g.role, org_id=scope.org_id, org_path=scope.org_path))
-        elif (g.org_path or "").startswith(scope.org_path or "\0") or (g.project_id is not None and g.org_path and g.org_path.startswith(scope.org_path or "\0")):
-            narrowed.append(g)
+        elif (g.org_path or "").startswith(scope.org_path or "\0"):
+            narrowed.append(g)  # held below the token's organisation: a sub-organisation or a project
     return tuple(narrowed)
 
 
@@ -61,13 +61,13 @@ def _path_match(paths: tuple[str, ...]) -> ColumnElement[bool]:
     return or_(*(Organisation.path.startswith(p, autoescape=True) for p in paths)) if paths else false()
 
 
-def visible_org_ids(actor: Actor) -> Select[tuple[uuid.UUID]]:
+def visible_org_ids(actor: Actor) -> Select[uuid.UUID]:
     """Organisations the actor sees: its organisation subtrees and the organisations of its projects."""
     own_projects = select(Project.organisation_id).where(Project.id.in_(actor.project_ids))
     return select(Organisation.id).where(or_(_path_match(actor.org_paths), Organisation.id.in_(own_projects)))
 
 
-def visible_project_ids(actor: Actor) -> Select[tuple[uuid.UUID]]:
+def visible_project_ids(actor: Actor) -> Select[uuid.UUID]:
     """Projects the actor sees: those of its organisation subtrees and those it is a member of."""
     in_orgs = select(Organisation.id).where(_path_match(actor.org_paths))
     return select(Project.id).where(or_(Project.organisation_id.in_(in_orgs), Project.id.in_(actor.project_ids)))
@@ -87,9 +87,9 @@ def tenant_filter(actor: Actor, model: type[Any]) -> ColumnElement[bool]:
         return Project.id.in_(visible_project_ids(actor))
     link = getattr(model, "__tenant__", None)
     if link == "project_id":
-        return getattr(model, link).in_(visible_project_ids(actor))  # type: ignore[no-any-return]
+        return getattr(model, link).in_(visible_project_ids(actor))
     if link == "organisation_id":
-        return getattr(model, link).in_(visible_org_ids(actor))  # type: ignore[no-any-return]
+        return getattr(model, link).in_(visible_org_ids(actor))
     return true()
 
 
@@ -99,7 +99,7 @@ class Scoped(Generic[T]):
     def __init__(self, session: Session, model: type[T], actor: Actor) -> None:
         self.session, self.model, self.actor = session, model, actor
 
-    def select(self) -> Select[tuple[T]]:
+    def select(self) -> Select[T]:
         return select(self.model).where(tenant_filter(self.actor, self.model))
 
     def find(self, object_id: uuid.UUID | str, *, for_update: bool = False) -> T | None:

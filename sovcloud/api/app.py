@@ -24,10 +24,12 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     """(public routers, authenticated routers) of every context."""
     from sovcloud.access import api as access_api
     from sovcloud.audit import api as audit_api
+    from sovcloud.catalog import api as catalog_api
     from sovcloud.identity import api as identity_api
     from sovcloud.tenancy import api as tenancy_api
 
-    return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router]
+    return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
+                                   catalog_api.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -112,7 +112,7 @@ def record(
 
 def _organisation_of(target: Any) -> uuid.UUID | None:
     if getattr(target, "__tablename__", "") == "organisations":
-        return target.id  # type: ignore[no-any-return]
+        return target.id
     org = getattr(target, "organisation_id", None)
     if org is None and getattr(target, "project", None) is not None:
         org = target.project.organisation_id

@@ -86,7 +86,7 @@ class Estimate:
 
 
 def _money(value: Any, field: str) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise ValidationFailed("Montant à donner en décimal exact (chaîne ou Decimal), jamais en flottant.",
                                field=field)
     try:
@@ -279,8 +279,8 @@ def prices_for(session: Session, *, organisation_id: uuid.UUID, plan_ids: Sequen
     groups = service.covering_groups(session, org)
     valid = (PriceList.status == PriceListStatus.PUBLISHED) & (PriceList.valid_from <= at) & (
         PriceList.valid_until.is_(None) | (PriceList.valid_until > at))
-    lists = session.scalars(select(PriceList).where(valid, PriceList.group_id.in_(list(groups)) | PriceList.group_id.is_(None))
-                            ).all()
+    applicable = PriceList.group_id.in_(list(groups)) | PriceList.group_id.is_(None)
+    lists = session.scalars(select(PriceList).where(valid, applicable)).all()
     ordered = sorted(lists, key=lambda pl: (pl.group_id is None, -groups.get(pl.group_id, -1) if pl.group_id else 0,
                                             pl.group.name if pl.group else ""))
     found: dict[uuid.UUID, PlanPrice] = {}

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from sovcloud.audit.cli import app as audit_app
+from sovcloud.catalog.cli import app as catalog_app
 from sovcloud.cli.common import Output, OutputOpt, console, render, unit_of_work
 from sovcloud.config import Settings, get_settings
 from sovcloud.identity.cli import app as user_app
@@ -24,6 +25,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(orgs, name="org")
 app.add_typer(projects, name="project")
 app.add_typer(audit_app, name="audit")
+app.add_typer(catalog_app, name="catalog")
 
 
 @app.command()

@@ -76,12 +76,12 @@ def create_user(session: Session, *, actor: Actor, settings: Settings, username:
 def revoke_credentials(session: Session, user_id: uuid.UUID) -> tuple[int, int]:
     """End every session and token of the user now; returns how many of each were live."""
     at = now()
-    sessions = session.execute(update(UserSession).where(UserSession.user_id == user_id,
-                                                         UserSession.revoked_at.is_(None))
-                               .values(revoked_at=at)).rowcount
-    tokens = session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-                             .values(revoked_at=at)).rowcount
-    return sessions, tokens
+    counts = []
+    for model in (UserSession, ApiToken):
+        result = session.execute(update(model).where(model.user_id == user_id, model.revoked_at.is_(None))
+                                 .values(revoked_at=at))
+        counts.append(getattr(result, "rowcount", 0))
+    return counts[0], counts[1]
 
 
 def suspend_user(session: Session, *, actor: Actor, user_id: uuid.UUID | str, reason: str = "") -> User:

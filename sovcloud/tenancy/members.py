@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
@@ -27,6 +27,13 @@ def _place(session: Session, actor: Actor, organisation_id: uuid.UUID | None,
         org = scoped(session, Organisation, actor).get(organisation_id)
         return Level.ORGANISATION, org.scope, org, None
     return Level.PLATFORM, PLATFORM, None, None
+
+
+def _at(organisation_id: uuid.UUID | None, project_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """Memberships held exactly at this place (NULL-safe)."""
+    return [Membership.organisation_id.is_(None) if organisation_id is None
+            else Membership.organisation_id == organisation_id,
+            Membership.project_id.is_(None) if project_id is None else Membership.project_id == project_id]
 
 
 def assign_role(session: Session, *, actor: Actor, user_id: uuid.UUID, role: Role,
@@ -60,10 +67,8 @@ def assign_role(session: Session, *, actor: Actor, user_id: uuid.UUID, role: Rol
                      organisation_id=scope.org_id, details={"role": role.value, "conflicts_with": clash.value})
         raise Conflict(f"Séparation des tâches : le rôle {role.value} est incompatible avec le rôle "
                        f"{clash.value} que cette personne détient déjà.", conflicts_with=clash.value)
-    existing = session.scalar(select(Membership).where(
-        Membership.user_id == user.id, Membership.role == role,
-        Membership.organisation_id.is_(None) if organisation_id is None else Membership.organisation_id == organisation_id,
-        Membership.project_id.is_(None) if project_id is None else Membership.project_id == project_id))
+    existing = session.scalar(select(Membership).where(Membership.user_id == user.id, Membership.role == role,
+                                                       *_at(organisation_id, project_id)))
     if existing is not None:
         raise Conflict("Cette personne détient déjà ce rôle à cet endroit.")
     membership = Membership(user_id=user.id, role=role, organisation_id=organisation_id, project_id=project_id,
@@ -110,8 +115,5 @@ def members_of(session: Session, *, actor: Actor, organisation_id: uuid.UUID | N
     """
     _level, scope, _org, _project = _place(session, actor, organisation_id, project_id)
     authorize(actor, Permission.MEMBER_READ, scope)
-    query = (select(Membership).join(Membership.user).order_by(User.username)
-             .where(Membership.organisation_id.is_(None) if organisation_id is None
-                    else Membership.organisation_id == organisation_id)
-             .where(Membership.project_id.is_(None) if project_id is None else Membership.project_id == project_id))
+    query = select(Membership).join(Membership.user).order_by(User.username).where(*_at(organisation_id, project_id))
     return list(session.scalars(query).unique())

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
-from sovcloud.access.actor import PLATFORM, Actor, Scope
+from sovcloud.access.actor import PLATFORM, Actor
 from sovcloud.access.roles import Permission
 from sovcloud.access.service import authorize, scoped
 from sovcloud.errors import QuotaExceeded, ValidationFailed
@@ -94,6 +94,7 @@ def set_quota(session: Session, *, actor: Actor, limits: Limits, organisation_id
     if any(v < 0 for v in asdict(limits).values()):
         raise ValidationFailed("Les quotas ne peuvent pas être négatifs.")
     parent_id: uuid.UUID | None
+    target: Organisation | Project
     if project_id is not None:
         project = scoped(session, Project, actor).get(project_id)
         parent_id, target, target_scope = project.organisation_id, project, project.scope
@@ -125,13 +126,9 @@ def set_quota(session: Session, *, actor: Actor, limits: Limits, organisation_id
     for name, value in asdict(limits).items():
         setattr(quota, name, value)
     session.flush()
-    audit.record(session, actor=actor, action="quota.updated", target=target, organisation_id=_org_id(target_scope),
+    audit.record(session, actor=actor, action="quota.updated", target=target, organisation_id=target_scope.org_id,
                  details={"from": asdict(before), "to": asdict(limits)})
     return quota
-
-
-def _org_id(scope: Scope) -> uuid.UUID | None:
-    return scope.org_id
 
 
 def quota_status(session: Session, *, actor: Actor, organisation_id: uuid.UUID | None = None,

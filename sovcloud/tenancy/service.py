@@ -79,7 +79,7 @@ def update_organisation(session: Session, *, actor: Actor, organisation_id: uuid
 
 
 def organisations_query(actor: Actor, *, parent_id: uuid.UUID | None = None, search: str | None = None,
-                        after: str | None = None) -> Select[tuple[Organisation]]:
+                        after: str | None = None) -> Select[Organisation]:
     """Visible organisations by code (keyset on the code)."""
     query = select(Organisation).where(tenant_filter(actor, Organisation)).order_by(Organisation.code)
     if parent_id is not None:
@@ -160,7 +160,7 @@ def update_project(session: Session, *, actor: Actor, project_id: uuid.UUID, nam
 
 
 def projects_query(actor: Actor, *, organisation_id: uuid.UUID | None = None, search: str | None = None,
-                   after: tuple[str, uuid.UUID] | None = None) -> Select[tuple[Project]]:
+                   after: tuple[str, uuid.UUID] | None = None) -> Select[Project]:
     """Visible projects by (name, id) — keyset pagination on that pair."""
     query = select(Project).where(tenant_filter(actor, Project)).order_by(Project.name, Project.id)
     if organisation_id is not None:

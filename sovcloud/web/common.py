@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from sovcloud.access.service import allows
 from sovcloud.api.deps import SESSION_COOKIE, client_ip
 from sovcloud.config import Settings
 from sovcloud.db import transaction
-from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound
+from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
 from sovcloud.web import csrf, i18n
 
@@ -173,5 +174,8 @@ class PortalRoute(APIRoute):
                 return login_redirect(request, exc)
             except DomainError as exc:
                 return error_page(request, exc)
+            except RequestValidationError as exc:
+                fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+                return error_page(request, ValidationFailed(f"Champ(s) invalide(s) : {fields}."))
 
         return portal_handler

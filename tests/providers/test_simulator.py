@@ -55,8 +55,8 @@ def spec(sim: SimulatorProvider, flavor: str = "s1.small", **kw: object) -> Serv
     return ServerSpec(**values)  # type: ignore[arg-type]
 
 
-def create(sim: SimulatorProvider, **kw: object) -> str:
-    return sim.create_server(TENANT, spec(sim, **kw), idempotency_key=str(uuid.uuid4())).id
+def create(sim: SimulatorProvider, flavor: str = "s1.small", **kw: object) -> str:
+    return sim.create_server(TENANT, spec(sim, flavor, **kw), idempotency_key=str(uuid.uuid4())).id
 
 
 # -- seed and capacity ------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The service catalogue: offerings, plans, groups of organisations, versioned price lists, estimates."""
