@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 export SOVCLOUD_PORT ?= 8000
 
-.PHONY: run test install install-test lint typecheck unit migrate seed clean
+.PHONY: run test install install-test lint typecheck unit migrate seed clean assets screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,7 +23,7 @@ install: $(STAMP)
 install-test: $(TSTAMP)
 
 ## make run: install, migrate, seed demo data, serve on http://127.0.0.1:$(SOVCLOUD_PORT)
-run: install
+run: install assets
 	$(BIN)/sovcloud db upgrade
 	$(BIN)/sovcloud demo seed
 	@echo ""
@@ -34,7 +34,15 @@ run: install
 	$(BIN)/sovcloud serve --port $(SOVCLOUD_PORT)
 
 ## make test: install test needs, lint, type-check, run every test (SQLite and PostgreSQL)
-test: install-test lint typecheck unit
+test: install-test assets lint typecheck unit
+
+## make assets: npm packages (DSFR, htmx, axe-core) placed under sovcloud/web/static/vendor/ (idempotent)
+assets:
+	$(BIN)/python tools/fetch_dsfr.py
+
+## make screenshots: PNGs of the main portal pages under docs/screenshots/ (needs /usr/bin/chromium)
+screenshots: install-test assets
+	$(BIN)/python tools/screenshots.py
 
 lint:
 	$(BIN)/ruff check sovcloud tests bench

@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     simulator_build_delay_s: float = Field(
         default=2.0, ge=0, description="Seconds a simulated server spends in BUILD."
     )
+    simulator_cpu_ratio: float = Field(default=8.0, gt=0, description="vCPU overcommit of the simulated cloud.")
+    worker_threads: int = Field(default=4, ge=1, description="Threads of each worker process.")
+    embedded_worker: bool = Field(default=True, description="`sovcloud serve` starts a worker process itself.")
+    step_lease_s: float = Field(default=60.0, gt=0, description="How long a worker holds a step before the "
+                                "reaper may give it to another.")
+    reaper_interval_s: float = Field(default=5.0, gt=0, description="How often a worker looks for stale steps.")
+    retry_base_s: float = Field(default=0.5, ge=0, description="First retry delay after a transient error.")
+    retry_max_s: float = Field(default=30.0, ge=0, description="Longest retry delay.")
+    max_attempts: int = Field(default=10, ge=1, description="Attempts of a step before it fails for good.")
+    poll_interval_s: float = Field(default=0.5, ge=0, description="Delay between checks of a building resource.")
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="Emit logs as JSON lines.")
 

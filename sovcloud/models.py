@@ -1,6 +1,10 @@
 """Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
 
 import sovcloud.catalog.models  # noqa: F401  (catalogue tables)
+import sovcloud.inventory.models  # noqa: F401  (resources)
+import sovcloud.orders.models  # noqa: F401  (orders, approvals, policy rules)
+import sovcloud.provisioning.models  # noqa: F401  (durable steps)
+import sovcloud.supervision.models  # noqa: F401  (notifications)
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.db import Base
 from sovcloud.identity.models import ApiToken, User, UserSession

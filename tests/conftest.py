@@ -111,7 +111,7 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
 def app(settings: Settings, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     from sovcloud.api.app import create_app
 
-    return create_app(settings)
+    return create_app(settings, install_queue=False)
 
 
 @pytest.fixture

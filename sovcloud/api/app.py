@@ -15,6 +15,8 @@ from sovcloud.api.deps import get_actor
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker
 from sovcloud.logs import get_logger
+from sovcloud.provisioning.queue import TaskQueue
+from sovcloud.provisioning.runtime import make_provider
 
 API_PREFIX = "/api/v1"
 log = get_logger("sovcloud.api")
@@ -26,14 +28,19 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.audit import api as audit_api
     from sovcloud.catalog import api as catalog_api
     from sovcloud.identity import api as identity_api
+    from sovcloud.inventory import api as inventory_api
+    from sovcloud.orders import api as orders_api
+    from sovcloud.supervision import api as supervision_api
     from sovcloud.tenancy import api as tenancy_api
 
     return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
-                                   catalog_api.router]
+                                   catalog_api.router, orders_api.router, inventory_api.router,
+                                   supervision_api.router]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app on ``settings`` (default: the environment)."""
+def create_app(settings: Settings | None = None, *, install_queue: bool = True) -> FastAPI:
+    """Build the app on ``settings`` (default: the environment). ``install_queue`` sends committed steps
+    to the work queue (tests that run steps themselves turn it off)."""
     settings = settings or get_settings()
     audit.service.configure(settings.secret_key.get_secret_value())
     app = FastAPI(title="sovcloud", version="0.1.0", openapi_url=f"{API_PREFIX}/openapi.json",
@@ -44,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(engine, write=False)
+    app.state.provider = make_provider(settings)
+    if install_queue:
+        TaskQueue(settings).install()
     problems.install(app)
 
     @app.middleware("http")
@@ -73,4 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in private:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_actor)],
                            responses=problems.COMMON_RESPONSES)
+    from sovcloud.web.app import mount_portal
+
+    mount_portal(app, settings)
     return app

@@ -121,7 +121,7 @@ def create_price_list(body: PriceListCreate, session: DbSession, actor: CurrentA
 
 @router.get("/price-lists/{price_list_id}", response_model=PriceListRead)
 def get_price_list(price_list_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> PriceListRead:
-    """One price list (operators)."""
+    """One price list: all for operators, else the published lists that apply to the caller."""
     return PriceListRead.model_validate(pricing.get_price_list(session, actor=actor, price_list_id=price_list_id))
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sovcloud import audit
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission
-from sovcloud.access.service import authorize, scoped
+from sovcloud.access.service import allows, authorize, scoped
 from sovcloud.catalog import service
 from sovcloud.catalog.errors import NotOrderable, PriceUnavailable
 from sovcloud.catalog.models import (
@@ -243,14 +243,20 @@ def publish_price_list(session: Session, *, actor: Actor, price_list_id: uuid.UU
 
 
 def get_price_list(session: Session, *, actor: Actor, price_list_id: uuid.UUID) -> PriceList:
-    """One price list (catalogue managers only).
+    """One price list: catalogue managers see all; other readers the published default lists and the
+    published lists of groups touching their organisations (the prices that apply to them).
 
     Raises:
-        PermissionDenied: the actor is not a catalogue manager.
-        NotFound: no such list.
+        PermissionDenied: the actor reads the catalogue nowhere.
+        NotFound: no such list, or not one of those.
     """
-    authorize(actor, Permission.CATALOG_MANAGE)
     price_list = session.get(PriceList, price_list_id)
+    if not allows(actor, Permission.CATALOG_MANAGE):
+        everything, paths = service.reader_view(actor)
+        if price_list is not None and not everything and (not price_list.is_published or (
+                price_list.group_id is not None
+                and not service.groups_touching(session, [price_list.group_id], paths))):
+            price_list = None
     if price_list is None:
         raise NotFound(f"Grille tarifaire {price_list_id} introuvable.")
     return price_list
@@ -355,7 +361,7 @@ def estimate_for(session: Session, *, actor: Actor, organisation_id: uuid.UUID, 
         PermissionDenied: the actor may not read the catalogue there.
     """
     org = scoped(session, Organisation, actor).get(organisation_id)
-    authorize(actor, Permission.CATALOG_READ, org)
+    service.authorize_read(actor, org)
     return estimate(session, organisation_id=org.id, plan_id=plan_id, parameters=parameters, at=at)
 
 

@@ -84,8 +84,21 @@ def offerings_for(session: Session, *, actor: Actor, organisation_id: uuid.UUID)
         PermissionDenied: the actor may not read the catalogue there.
     """
     org = scoped(session, Organisation, actor).get(organisation_id)
-    authorize(actor, Permission.CATALOG_READ, org)
+    authorize_read(actor, org)
     return orderable_offerings(session, organisation_id=org.id)
+
+
+def authorize_read(actor: Actor, org: Organisation) -> None:
+    """Allow reading the organisation's catalogue to readers of the organisation and to members of its
+    projects (who order for their project, though their role is held on the project only).
+
+    Raises:
+        PermissionDenied: neither.
+    """
+    if any(g.project_id is not None and (g.org_path or "").startswith(org.path)
+           and allows(actor, Permission.CATALOG_READ, Scope(g.org_path, g.project_id)) for g in actor.grants):
+        return
+    authorize(actor, Permission.CATALOG_READ, org)
 
 
 def orderable_offerings(session: Session, *, organisation_id: uuid.UUID) -> list[Offering]:
@@ -108,8 +121,12 @@ def _reader_paths(actor: Actor) -> list[str]:
             if g.org_path and allows(actor, Permission.CATALOG_READ, Scope(g.org_path, g.project_id))]
 
 
-def _visible_filter(session: Session, actor: Actor) -> tuple[bool, list[str]]:
-    """(sees everything, reader paths). Raises PermissionDenied when the actor reads nothing."""
+def reader_view(actor: Actor) -> tuple[bool, list[str]]:
+    """(sees the whole catalogue, organisation paths where the actor reads it).
+
+    Raises:
+        PermissionDenied: the actor reads the catalogue nowhere.
+    """
     if actor.is_platform_wide and allows(actor, Permission.CATALOG_READ, PLATFORM):
         return True, []
     paths = _reader_paths(actor)
@@ -118,21 +135,20 @@ def _visible_filter(session: Session, actor: Actor) -> tuple[bool, list[str]]:
     return False, paths
 
 
+def groups_touching(session: Session, group_ids: Iterable[uuid.UUID], paths: list[str]) -> set[uuid.UUID]:
+    """The groups having a member above or below one of the organisations at ``paths``."""
+    wanted = set(group_ids)
+    if not wanted or not paths:
+        return set()
+    rows = session.execute(select(GroupMember.group_id, Organisation.path)
+                           .join(Organisation, Organisation.id == GroupMember.organisation_id)
+                           .where(GroupMember.group_id.in_(wanted)))
+    return {group_id for group_id, member in rows if any(member.startswith(p) or p.startswith(member) for p in paths)}
+
+
 def _visible_to_paths(session: Session, offerings: Sequence[Offering], paths: list[str]) -> list[Offering]:
-    group_ids = {g.id for o in offerings for g in o.groups}
-    member_paths: dict[uuid.UUID, list[str]] = {}
-    if group_ids:
-        rows = session.execute(select(GroupMember.group_id, Organisation.path)
-                               .join(Organisation, Organisation.id == GroupMember.organisation_id)
-                               .where(GroupMember.group_id.in_(group_ids)))
-        for group_id, path in rows:
-            member_paths.setdefault(group_id, []).append(path)
-
-    def related(offering: Offering) -> bool:  # a member above or below one of the reader's organisations
-        return any(mp.startswith(p) or p.startswith(mp) for g in offering.groups
-                   for mp in member_paths.get(g.id, []) for p in paths)
-
-    return [o for o in offerings if not o.groups or related(o)]
+    touching = groups_touching(session, {g.id for o in offerings for g in o.groups}, paths)
+    return [o for o in offerings if _open_to(o, touching)]
 
 
 def list_offerings(session: Session, *, actor: Actor, include_retired: bool = False) -> list[Offering]:
@@ -142,7 +158,7 @@ def list_offerings(session: Session, *, actor: Actor, include_retired: bool = Fa
     Raises:
         PermissionDenied: the actor may not read the catalogue.
     """
-    everything, paths = _visible_filter(session, actor)
+    everything, paths = reader_view(actor)
     query = select(Offering).order_by(Offering.code)
     if not include_retired:
         query = query.where(Offering.status == OfferingStatus.ACTIVE)
@@ -157,7 +173,7 @@ def get_offering(session: Session, *, actor: Actor, offering_id: uuid.UUID) -> O
         NotFound: no such offering, or restricted to groups the actor has nothing to do with.
         PermissionDenied: the actor may not read the catalogue.
     """
-    everything, paths = _visible_filter(session, actor)
+    everything, paths = reader_view(actor)
     offering = session.get(Offering, offering_id)
     if offering is None or not (everything or _visible_to_paths(session, [offering], paths)):
         raise NotFound(f"Offre {offering_id} introuvable.")
@@ -280,7 +296,7 @@ def add_plan(session: Session, *, actor: Actor, offering_id: uuid.UUID, code: st
     if offering.status == OfferingStatus.RETIRED:
         raise Conflict(f"L'offre {offering.code} est retirée : on n'y ajoute plus de plan.")
     code, name = _code(code, "code"), _name(name)
-    _check_sizes(offering.kind, vcpus, ram_mb, disk_gb)
+    _check_sizes(OfferingKind(offering.kind), vcpus, ram_mb, disk_gb)
     if any(p.code == code for p in offering.plans):
         raise Conflict(f"L'offre {offering.code} a déjà un plan {code}.")
     plan = Plan(offering=offering, code=code, name=name, position=len(offering.plans), vcpus=vcpus,

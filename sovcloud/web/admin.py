@@ -46,7 +46,7 @@ def _tree(session: Session, actor: Actor) -> list[Node]:
     for project in session.scalars(service.projects_query(actor).limit(TREE_LIMIT)):
         if project.organisation_id in nodes:
             nodes[project.organisation_id].projects.append(project)
-    roots = []
+    roots: list[Node] = []
     for node in nodes.values():
         parent = nodes.get(node.org.parent_id) if node.org.parent_id else None
         (parent.children if parent else roots).append(node)

@@ -6,6 +6,8 @@ problem+json errors; the portal adds server-rendered pages at the root (``/``, `
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -73,7 +75,8 @@ def mount_portal(app: FastAPI, settings: Settings) -> None:
         if request.url.path.startswith(API_PREFIXES) or exc.status_code != 404 or api_http_error is None:
             if api_http_error is None:
                 raise exc
-            return await api_http_error(request, exc)  # type: ignore[no-any-return]
+            answer = api_http_error(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return error_page(request, NotFound("Cette page n'existe pas."))
 
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -45,7 +45,8 @@ def _filters(request: Request) -> dict[str, str]:
     return {k: q[k].strip()[:100] for k in keys if q.get(k, "").strip()}
 
 
-def _search(session: Session, actor: Actor, filters: dict[str, str], before: int | None) -> tuple[list[Any], int | None]:
+def _search(session: Session, actor: Actor, filters: dict[str, str],
+            before: int | None) -> tuple[list[Any], int | None]:
     org = parse_id(filters["organisation_id"]) if "organisation_id" in filters else None
     outcome = filters.get("outcome")
     rows = service.search(session, actor=actor, limit=PAGE + 1, before_seq=before, action=filters.get("action"),

@@ -1,0 +1,78 @@
+"""Resources as the platform knows them, linked to their order, project and site."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sovcloud.access.actor import Scope
+from sovcloud.db import Base, IdMixin
+from sovcloud.tenancy.models import Project
+
+
+class ResourceState(StrEnum):
+    """Lifecycle as the platform sees it (the provider's own status is kept in ``status``)."""
+
+    CREATING = "creating"
+    ACTIVE = "active"
+    BUSY = "busy"  #: a day-2 action runs on it
+    DELETING = "deleting"
+    DELETED = "deleted"
+    ERROR = "error"
+    GONE = "gone"  #: vanished from the cloud outside sovcloud (found by sync)
+
+
+#: states in which a resource counts against its project's quota
+COUNTED: frozenset[ResourceState] = frozenset(
+    {ResourceState.CREATING, ResourceState.ACTIVE, ResourceState.BUSY, ResourceState.DELETING, ResourceState.ERROR}
+)
+
+
+class Resource(IdMixin, Base):
+    """A server, volume, network, security group or public IP in a project. Its footprint counts against
+    the project's quota while it lives, once its order is completed (before that the order's
+    reservation covers it)."""
+
+    __tablename__ = "resources"
+    __tenant__ = "project_id"
+    __label__ = "Ressource"
+    __table_args__ = (
+        Index("ix_resources_project_state_name", "project_id", "state", "name"),
+        Index("ix_resources_state_name_id", "state", "name", "id"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id"), index=True)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  #: server, volume, network, security_group, public_ip
+    name: Mapped[str] = mapped_column(String(63))
+    provider_id: Mapped[str | None] = mapped_column(String(64), index=True)  #: id in the cloud
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    site: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[ResourceState] = mapped_column(String(20), default=ResourceState.CREATING)
+    status: Mapped[str | None] = mapped_column(String(30))  #: provider status, e.g. ACTIVE, SHUTOFF
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("catalog_plans.id"))
+    flavor: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(64), index=True)  #: main IP address
+    end_date: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    vcpus: Mapped[int] = mapped_column(default=0)  #: footprint: virtual CPUs
+    ram_mb: Mapped[int] = mapped_column(default=0)  #: footprint: RAM in MiB
+    storage_gb: Mapped[int] = mapped_column(default=0)  #: footprint: GB of block storage
+    instances: Mapped[int] = mapped_column(default=0)
+    public_ips: Mapped[int] = mapped_column(default=0)
+    project: Mapped[Project] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def scope(self) -> Scope:
+        return self.project.scope
+
+    @property
+    def organisation_id(self) -> uuid.UUID:
+        return self.project.organisation_id

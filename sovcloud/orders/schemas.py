@@ -1,0 +1,107 @@
+"""API input and output of the orders context."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sovcloud.orders.choices import Classification, Decision, RuleOutcome
+
+
+class ItemCreate(BaseModel):
+    plan_id: uuid.UUID = Field(description="Catalogue plan")
+    name: str = Field(min_length=1, max_length=56, description="Resource name (suffixed -1, -2… when count > 1)")
+    count: int = Field(default=1, ge=1, le=50, description="How many identical resources")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
+
+
+class OrderCreate(BaseModel):
+    project_id: uuid.UUID
+    items: list[ItemCreate] = Field(min_length=1, max_length=20)
+    title: str = Field(default="", max_length=200)
+    classification: Classification = Classification.STANDARD
+    site_preference: str | None = Field(default=None, description="site-a | site-b, or none for any")
+    end_date: datetime | None = Field(default=None, description="Resources are retired after this (UTC)")
+    submit: bool = Field(default=True, description="Submit at once (false keeps a draft)")
+
+
+class ItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    kind: str
+    name: str
+    count: int
+    parameters: dict[str, Any]
+    estimate_monthly: Decimal
+
+
+class ApprovalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    approver_name: str
+    decision: str
+    comment: str
+    created_at: datetime
+
+
+class OrderRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    requester_name: str
+    title: str
+    status: str
+    classification: str
+    site_preference: str | None
+    end_date: datetime | None
+    estimate_hourly: Decimal = Field(description="EUR per hour")
+    estimate_monthly: Decimal = Field(description="EUR per month (730 h)")
+    rule_name: str | None = Field(description="Approval rule that fired")
+    rule_reason: str | None = Field(description="Why it fired")
+    approver_role: str | None
+    approvals_required: int
+    failure_reason: str | None
+    created_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    completed_at: datetime | None
+    items: list[ItemRead]
+    approvals: list[ApprovalRead]
+
+
+class DecisionIn(BaseModel):
+    decision: Decision
+    comment: str = Field(default="", max_length=2000)
+
+
+class RuleIn(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    position: int = Field(ge=0, description="Rules are tried in increasing position")
+    outcome: RuleOutcome
+    conditions: dict[str, Any] = Field(default_factory=dict, description="min_monthly_cost, classifications, "
+                                       "sites, organisation_ids, offering_kinds, max_quota_headroom_pct")
+    approver_role: str | None = None
+    approvals_required: int = Field(default=1, ge=1, le=2)
+    enabled: bool = True
+
+
+class RuleUpdate(BaseModel):
+    position: int | None = Field(default=None, ge=0)
+    outcome: RuleOutcome | None = None
+    conditions: dict[str, Any] | None = None
+    approver_role: str | None = None
+    approvals_required: int | None = Field(default=None, ge=1, le=2)
+    enabled: bool | None = None
+
+
+class RuleRead(RuleIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID

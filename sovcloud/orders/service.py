@@ -1,0 +1,278 @@
+"""Orders: draft, submit (estimate, quota reservation, approval policy), approve, reject, cancel."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from sovcloud import audit
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import Permission, Role
+from sovcloud.access.service import allows, authorize, grant_covers, scoped, tenant_filter
+from sovcloud.catalog.pricing import estimate
+from sovcloud.clock import now
+from sovcloud.errors import Conflict, PermissionDenied, ValidationFailed
+from sovcloud.orders import policies, usage
+from sovcloud.orders.choices import (
+    LABELS_FR,
+    TRANSITIONS,
+    Classification,
+    Decision,
+    OrderStatus,
+    RuleOutcome,
+)
+from sovcloud.orders.errors import InvalidTransition
+from sovcloud.orders.models import Approval, Order, OrderItem
+from sovcloud.supervision.notifications import notify
+from sovcloud.tenancy.models import Project
+from sovcloud.tenancy.quotas import Limits
+
+MAX_COUNT = 50
+SITES = ("site-a", "site-b")
+
+
+@dataclass(frozen=True)
+class ItemIn:
+    """One line to order."""
+
+    plan_id: uuid.UUID
+    name: str
+    count: int = 1
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def transition(session: Session, order: Order, to: OrderStatus, *, actor: Actor, **details: Any) -> None:
+    """Move ``order`` to ``to`` if the state machine allows it; journal it and tell the requester.
+
+    Raises:
+        InvalidTransition: not allowed from the current state.
+    """
+    current = OrderStatus(order.status)
+    if to not in TRANSITIONS[current]:
+        raise InvalidTransition(f"Commande {LABELS_FR[current].lower()} : impossible de passer à "
+                                f"« {LABELS_FR[to].lower()} ».", status=current.value)
+    order.status = to
+    audit.record(session, actor=actor, action=f"order.{to.value}", target=order,
+                 details={"from": current.value, **details})
+    notify(session, user_id=order.requester_id, subject_type="order", subject_id=order.id,
+           message=f"Commande « {order.title} » : {LABELS_FR[to].lower()}."
+           + (f" {details['reason']}" if details.get("reason") else ""))
+
+
+def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items: list[ItemIn], title: str = "",
+                 classification: Classification = Classification.STANDARD, site_preference: str | None = None,
+                 end_date: datetime | None = None, submit: bool = True) -> Order:
+    """Record an order (and by default submit it at once).
+
+    Raises:
+        NotFound: the project (or a plan) is not visible.
+        PermissionDenied: the actor may not order in this project.
+        ValidationFailed: no item, bad count, site, end date or parameters.
+        QuotaExceeded / InvalidTransition: from :func:`submit_order`.
+    """
+    project = scoped(session, Project, actor).get(project_id)
+    authorize(actor, Permission.ORDER_CREATE, project)
+    if not items:
+        raise ValidationFailed("Une commande contient au moins un élément.", field="items")
+    if site_preference is not None and site_preference not in SITES:
+        raise ValidationFailed(f"Site inconnu : {site_preference} (attendu : {', '.join(SITES)}).",
+                               field="site_preference")
+    if end_date is not None and end_date <= now():
+        raise ValidationFailed("La date de fin doit être dans le futur.", field="end_date")
+    order = Order(project_id=project.id, project=project, requester_id=actor.user_id, requester_name=actor.username,
+                  title=title.strip() or items[0].name, classification=Classification(classification),
+                  site_preference=site_preference, end_date=end_date, status=OrderStatus.DRAFT)
+    for position, item in enumerate(items):
+        if not 1 <= item.count <= MAX_COUNT:
+            raise ValidationFailed(f"Quantité entre 1 et {MAX_COUNT}.", field=f"items.{position}.count")
+        name = item.name.strip().lower()
+        if not name or len(name) > 56 or not all(c.isalnum() or c == "-" for c in name):
+            raise ValidationFailed("Nom : lettres, chiffres et tirets, 56 caractères au plus.",
+                                   field=f"items.{position}.name")
+        order.items.append(OrderItem(position=position, plan_id=item.plan_id, kind="", name=name, count=item.count,
+                                     parameters=item.parameters))
+    session.add(order)
+    session.flush()
+    audit.record(session, actor=actor, action="order.created", target=order,
+                 details={"items": [{"plan_id": i.plan_id, "count": i.count, "name": i.name} for i in items]})
+    if submit:
+        submit_order(session, actor=actor, order_id=order.id)
+    return order
+
+
+def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Order:
+    """Estimate the cost, reserve the quota and apply the approval policy.
+
+    Raises:
+        NotFound: no such order visible to the actor, or a plan not open to its organisation.
+        PermissionDenied: the actor may not order in this project.
+        InvalidTransition: the order is not a draft.
+        ValidationFailed: bad parameters for an offering.
+        QuotaExceeded: the project has not enough quota left (nothing is reserved).
+    """
+    order = scoped(session, Order, actor).get(order_id, for_update=True)
+    authorize(actor, Permission.ORDER_CREATE, order)
+    if order.status != OrderStatus.DRAFT:
+        raise InvalidTransition("Seul un brouillon peut être soumis.")
+    at = now()
+    total_hourly, total_monthly, footprint = Decimal(0), Decimal(0), Limits()
+    kinds: set[str] = set()
+    for item in order.items:
+        quote = estimate(session, organisation_id=order.organisation_id, plan_id=item.plan_id,
+                         parameters=item.parameters, at=at)
+        item.kind = _kind_of(session, item.plan_id)
+        kinds.add(item.kind)
+        item.estimate_monthly = quote.monthly * item.count
+        total_hourly += quote.hourly * item.count
+        total_monthly += item.estimate_monthly
+        for _ in range(item.count):
+            footprint = footprint + quote.footprint
+    usage.check(session, order.project_id, footprint)
+    quota = usage.limits(session, order.project_id)
+    after = usage.usage(session, order.project_id) + footprint
+    order.estimate_hourly, order.estimate_monthly = total_hourly, total_monthly
+    for name, value in footprint.__dict__.items():
+        setattr(order, name, value)
+    order.submitted_at = at
+    transition(session, order, OrderStatus.SUBMITTED, actor=actor, estimate_monthly=str(total_monthly))
+    facts = policies.OrderFacts(monthly_cost=total_monthly, classification=order.classification,
+                                site=order.site_preference, organisation_path=order.project.organisation.path,
+                                offering_kinds=frozenset(kinds), headroom_pct=policies.headroom_pct(quota, after))
+    verdict = policies.evaluate(session, facts)
+    order.rule_name, order.rule_reason = verdict.rule_name, verdict.reason
+    if verdict.outcome == RuleOutcome.AUTO_APPROVE:
+        _approved(session, order, actor, reason=f"Approbation automatique (règle « {verdict.rule_name} »).")
+    elif verdict.outcome == RuleOutcome.REJECT:
+        order.decided_at = now()
+        transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor)
+        transition(session, order, OrderStatus.REJECTED, actor=actor,
+                   reason=f"Refus automatique (règle « {verdict.rule_name} ») : {verdict.reason}.")
+    else:
+        order.approver_role = verdict.approver_role.value if verdict.approver_role else Role.PROJECT_ADMIN.value
+        order.approvals_required = verdict.approvals_required
+        transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor, rule=verdict.rule_name,
+                   reason=f"Approbation requise (règle « {verdict.rule_name} » : {verdict.reason}).")
+    return order
+
+
+def _kind_of(session: Session, plan_id: uuid.UUID) -> str:
+    from sovcloud.catalog.models import Plan
+
+    plan = session.get(Plan, plan_id)
+    return str(plan.offering.kind) if plan else ""
+
+
+def _approved(session: Session, order: Order, actor: Actor, reason: str) -> None:
+    from sovcloud.provisioning.engine import start_provisioning
+
+    order.decided_at = now()
+    transition(session, order, OrderStatus.APPROVED, actor=actor, reason=reason)
+    start_provisioning(session, order=order, actor=actor)
+
+
+def may_approve(actor: Actor, order: Order) -> bool:
+    """Whether ``actor`` may decide on ``order`` now (right role there, not the requester, not yet decided)."""
+    if order.status != OrderStatus.PENDING_APPROVAL or actor.user_id is None or actor.user_id == order.requester_id:
+        return False
+    if not allows(actor, Permission.ORDER_APPROVE, order.scope):
+        return False
+    if any(a.approver_id == actor.user_id for a in order.approvals):
+        return False
+    role = Role(order.approver_role or Role.PROJECT_ADMIN)
+    return any(g.role in (role, Role.PLATFORM_OPERATOR) and grant_covers(g, order.scope) for g in actor.grants)
+
+
+def decide(session: Session, *, actor: Actor, order_id: uuid.UUID, decision: Decision, comment: str = "") -> Order:
+    """Approve or reject a pending order. Approval completes once the rule's number of distinct approvers
+    is reached; one rejection ends it.
+
+    Raises:
+        NotFound: no such order visible to the actor.
+        InvalidTransition: the order is not pending approval.
+        PermissionDenied: the actor is the requester, lacks the approver role, or already decided.
+        ValidationFailed: a rejection without a comment.
+    """
+    order = scoped(session, Order, actor).get(order_id, for_update=True)
+    authorize(actor, Permission.ORDER_APPROVE, order)
+    if order.status != OrderStatus.PENDING_APPROVAL:
+        raise InvalidTransition("Cette commande n'attend pas d'approbation.")
+    if actor.user_id == order.requester_id:
+        raise PermissionDenied("On n'approuve pas sa propre commande.")
+    if not may_approve(actor, order):
+        raise PermissionDenied(f"Cette commande doit être approuvée par le rôle {order.approver_role}, "
+                               "par une personne qui ne l'a pas déjà fait.")
+    decision = Decision(decision)
+    if decision == Decision.REJECT and not comment.strip():
+        raise ValidationFailed("Un refus doit être motivé.", field="comment")
+    order.approvals.append(Approval(order_id=order.id, approver_id=actor.user_id, approver_name=actor.username,
+                                    decision=decision, comment=comment.strip()))
+    audit.record(session, actor=actor, action=f"order.{decision.value}_vote", target=order,
+                 details={"comment": comment})
+    if decision == Decision.REJECT:
+        order.decided_at = now()
+        transition(session, order, OrderStatus.REJECTED, actor=actor, reason=f"Motif : {comment.strip()}")
+    elif sum(a.decision == Decision.APPROVE for a in order.approvals) >= order.approvals_required:
+        names = ", ".join(a.approver_name for a in order.approvals)
+        _approved(session, order, actor, reason=f"Approuvée par {names}.")
+    return order
+
+
+def cancel_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Order:
+    """Cancel an order before its provisioning starts; its quota is released.
+
+    Raises:
+        NotFound: no such order visible to the actor.
+        PermissionDenied: neither the requester nor an approver of the project.
+        InvalidTransition: provisioning already started, or the order is over.
+    """
+    order = scoped(session, Order, actor).get(order_id, for_update=True)
+    if actor.user_id != order.requester_id:
+        authorize(actor, Permission.ORDER_APPROVE, order)
+    if order.status in (OrderStatus.PROVISIONING,):
+        raise InvalidTransition("La livraison a commencé : la commande ne peut plus être annulée.")
+    transition(session, order, OrderStatus.CANCELLED, actor=actor)
+    return order
+
+
+def get_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Order:
+    """One order with its items and approvals.
+
+    Raises:
+        NotFound: no such order visible to the actor.
+    """
+    order = scoped(session, Order, actor).get(order_id)
+    authorize(actor, Permission.ORDER_READ, order)
+    return order
+
+
+def orders_query(actor: Actor, *, project_id: uuid.UUID | None = None, status: OrderStatus | None = None,
+                 mine: bool = False, before: tuple[datetime, uuid.UUID] | None = None) -> Select[Order]:
+    """Visible orders, newest first (keyset on created_at, id)."""
+    query = select(Order).where(tenant_filter(actor, Order)).order_by(Order.created_at.desc(), Order.id.desc())
+    if project_id is not None:
+        query = query.where(Order.project_id == project_id)
+    if status is not None:
+        query = query.where(Order.status == status)
+    if mine:
+        query = query.where(Order.requester_id == actor.user_id)
+    if before is not None:
+        query = query.where((Order.created_at < before[0]) | ((Order.created_at == before[0]) & (Order.id < before[1])))
+    return query
+
+
+def inbox(session: Session, *, actor: Actor, limit: int = 200) -> list[Order]:
+    """Orders waiting for the actor's decision, oldest first."""
+    query = (select(Order).where(tenant_filter(actor, Order), Order.status == OrderStatus.PENDING_APPROVAL)
+             .order_by(Order.submitted_at))
+    return [o for o in session.scalars(query.limit(limit * 4)) if may_approve(actor, o)][:limit]
+
+
+def ensure_not_requester(actor: Actor, order: Order) -> None:
+    if actor.user_id == order.requester_id:
+        raise Conflict("On n'approuve pas sa propre commande.")

@@ -1,0 +1,79 @@
+"""Turning orders and day-2 requests into durable steps, and closing orders when their steps end."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sovcloud.access.actor import Actor
+from sovcloud.clock import now
+from sovcloud.inventory.models import Resource, ResourceState
+from sovcloud.orders.choices import OrderStatus
+from sovcloud.orders.models import Order
+from sovcloud.provisioning.dispatch import enqueue_after_commit
+from sovcloud.provisioning.models import Step, StepKind, StepStatus
+
+
+def new_step(session: Session, *, kind: StepKind, project_id: uuid.UUID, actor: Actor, order_id: uuid.UUID | None = None,
+             item_id: uuid.UUID | None = None, resource_id: uuid.UUID | None = None, action: str | None = None,
+             params: dict[str, Any] | None = None, delay: float = 0.0) -> Step:
+    """Record a step and queue it once the transaction commits."""
+    step = Step(id=uuid.uuid4(), kind=kind, project_id=project_id, order_id=order_id, item_id=item_id,
+                resource_id=resource_id, action=action, params=params or {}, actor_name=actor.username,
+                request_id=actor.request_id, next_attempt_at=now())
+    session.add(step)
+    session.flush()
+    enqueue_after_commit(session, str(step.id), delay)
+    return step
+
+
+def start_provisioning(session: Session, *, order: Order, actor: Actor) -> list[Step]:
+    """An approved order: one CREATE step per item, and the order moves to provisioning."""
+    from sovcloud.orders.service import transition
+
+    transition(session, order, OrderStatus.PROVISIONING, actor=actor)
+    return [new_step(session, kind=StepKind.CREATE, project_id=order.project_id, actor=actor, order_id=order.id,
+                     item_id=item.id) for item in order.items]
+
+
+def close_order_if_done(session: Session, order_id: uuid.UUID) -> None:
+    """Complete the order once every CREATE step succeeded. Locks the order row so two workers finishing
+    the last two steps at once cannot both miss (or both do) the completion."""
+    from sovcloud.orders.service import transition
+
+    order = session.get(Order, order_id, with_for_update=True)
+    if order is None or order.status != OrderStatus.PROVISIONING:
+        return
+    open_steps = session.scalar(select(func.count()).select_from(Step).where(
+        Step.order_id == order_id, Step.kind == StepKind.CREATE, Step.status != StepStatus.SUCCEEDED))
+    if open_steps == 0:
+        order.completed_at = now()
+        session.execute(update(Resource).where(Resource.order_id == order_id)
+                        .values(end_date=order.end_date))
+        transition(session, order, OrderStatus.COMPLETED, actor=Actor.system("provisioning"))
+
+
+def fail_order(session: Session, *, order_id: uuid.UUID, reason: str) -> None:
+    """A step failed for good: the order fails, its other waiting steps are cancelled, and a compensation
+    step will delete whatever was created (the quota is released as resources go)."""
+    from sovcloud.orders.service import transition
+
+    order = session.get(Order, order_id, with_for_update=True)
+    if order is None or order.status != OrderStatus.PROVISIONING:
+        return
+    order.failure_reason = reason[:1000]
+    system = Actor.system("provisioning")
+    transition(session, order, OrderStatus.FAILED, actor=system, reason=reason[:300])
+    session.execute(update(Step).where(Step.order_id == order_id, Step.kind == StepKind.CREATE,
+                                       Step.status == StepStatus.PENDING).values(status=StepStatus.CANCELLED,
+                                                                                  finished_at=now()))
+    new_step(session, kind=StepKind.COMPENSATE, project_id=order.project_id, actor=system, order_id=order_id)
+
+
+def resources_to_compensate(session: Session, order_id: uuid.UUID) -> list[Resource]:
+    return list(session.scalars(select(Resource).where(
+        Resource.order_id == order_id, Resource.state.not_in([ResourceState.DELETED, ResourceState.GONE]))
+        .order_by(Resource.kind.desc())))  # volumes before servers: detach happens with the server's delete

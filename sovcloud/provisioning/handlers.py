@@ -1,0 +1,177 @@
+"""Provider work for each kind of resource: bring one resource a step closer to ready, or delete it.
+
+Each function is called outside any database transaction with a plain snapshot, and returns what to
+write back. Every create carries the resource's idempotency key, so replaying a call never creates twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sovcloud.providers import errors as perr
+from sovcloud.providers.base import CloudProvider
+from sovcloud.providers.dto import (
+    NetworkSpec,
+    SecurityGroupRule,
+    ServerSpec,
+    ServerStatus,
+    VolumeSpec,
+    VolumeStatus,
+)
+
+
+@dataclass
+class Snapshot:
+    """What a handler needs to know of one resource."""
+
+    id: str
+    key: str
+    kind: str
+    name: str
+    tenant: str
+    provider_id: str | None
+    site: str | None
+    plan_code: str | None
+    params: dict[str, Any]
+    attributes: dict[str, Any]
+
+
+@dataclass
+class Progress:
+    """What a handler learned: written back to the resource row."""
+
+    done: bool = False
+    provider_id: str | None = None
+    status: str | None = None
+    site: str | None = None
+    address: str | None = None
+    flavor: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+class Lookups:
+    """Flavor and image ids by name, cached for the life of the worker."""
+
+    def __init__(self, provider: CloudProvider) -> None:
+        self.provider = provider
+        self._flavors: dict[str, str] = {}
+        self._images: dict[tuple[str, str], str] = {}
+
+    def flavor(self, name: str) -> str:
+        if name not in self._flavors:
+            self._flavors = {f.name: f.id for f in self.provider.flavors()}
+        if name not in self._flavors:
+            raise perr.BadInputError(f"gabarit inconnu du cloud : {name}")
+        return self._flavors[name]
+
+    def image(self, tenant: str, name: str) -> str:
+        if (tenant, name) not in self._images:
+            for image in self.provider.images(tenant):
+                self._images[(tenant, image.name)] = image.id
+                self._images[(tenant, image.id)] = image.id
+        if (tenant, name) not in self._images:
+            raise perr.BadInputError(f"image inconnue du cloud : {name}")
+        return self._images[(tenant, name)]
+
+
+def advance(p: CloudProvider, lookups: Lookups, r: Snapshot, peers: dict[str, Progress]) -> Progress:
+    """Create ``r`` if needed and report whether it is ready. ``peers`` holds the progress of the other
+    resources of the same step (a data volume waits for its server)."""
+    return _ADVANCE[r.kind](p, lookups, r, peers)
+
+
+def _server(p: CloudProvider, lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
+    if r.provider_id is None:
+        spec = ServerSpec(name=r.name, flavor_id=lookups.flavor(r.plan_code or ""),
+                          image_id=lookups.image(r.tenant, r.params.get("image", "")),
+                          network_ids=tuple(r.attributes.get("network_ids", ())),
+                          security_group_ids=tuple(r.attributes.get("security_group_ids", ())),
+                          site=r.site, ssh_public_key=r.params.get("ssh_key"), user_data=r.params.get("user_data"),
+                          metadata={"sovcloud_resource": r.id})
+        server = p.create_server(r.tenant, spec, idempotency_key=r.key)
+    else:
+        server = p.get_server(r.tenant, r.provider_id)
+    if server.status == ServerStatus.ERROR:
+        raise perr.ProviderError(f"le serveur {r.name} est en erreur : {server.fault or 'cause inconnue'}")
+    fixed = next((a.address for a in server.addresses if a.kind == "fixed"), None)
+    return Progress(done=server.status == ServerStatus.ACTIVE and not server.task_state, provider_id=server.id,
+                    status=server.status.value, site=server.site, address=fixed, flavor=r.plan_code)
+
+
+def _volume(p: CloudProvider, _lookups: Lookups, r: Snapshot, peers: dict[str, Progress]) -> Progress:
+    attach_to = r.attributes.get("attach_to")
+    server = peers.get(attach_to) if attach_to else None
+    if attach_to and (server is None or not server.done):
+        return Progress(done=False, provider_id=r.provider_id)  # wait for the server, then follow its site
+    size = int(r.attributes.get("size_gb") or r.params.get("size_gb") or r.params.get("data_volume_gb") or 1)
+    if r.provider_id is None:
+        volume = p.create_volume(r.tenant, VolumeSpec(name=r.name, size_gb=size,
+                                                      site=server.site if server else r.site),
+                                 idempotency_key=r.key)
+    else:
+        volume = p.get_volume(r.tenant, r.provider_id)
+    if volume.status == VolumeStatus.ERROR:
+        raise perr.ProviderError(f"le volume {r.name} est en erreur")
+    if server is not None and server.provider_id and volume.server_id != server.provider_id:
+        if volume.status == VolumeStatus.AVAILABLE:
+            volume = p.attach_volume(r.tenant, volume.id, server.provider_id)
+        return Progress(done=False, provider_id=volume.id, status=volume.status.value, site=volume.site)
+    ready = volume.status in (VolumeStatus.AVAILABLE, VolumeStatus.IN_USE)
+    return Progress(done=ready, provider_id=volume.id, status=volume.status.value, site=volume.site,
+                    attributes={"device": volume.device} if volume.device else {})
+
+
+def _network(p: CloudProvider, _lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
+    if r.provider_id is None:
+        network = p.create_network(r.tenant, NetworkSpec(name=r.name, cidr=r.params.get("cidr", "10.0.0.0/24")),
+                                   idempotency_key=r.key)
+    else:
+        network = p.get_network(r.tenant, r.provider_id)
+    return Progress(done=network.status.upper() == "ACTIVE", provider_id=network.id, status=network.status,
+                    address=network.subnets[0].cidr if network.subnets else None)
+
+
+def _security_group(p: CloudProvider, _lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
+    if r.provider_id is None:
+        rules = tuple(SecurityGroupRule(direction=x.get("direction", "ingress"),
+                                        protocol=None if x.get("protocol") == "any" else x.get("protocol", "tcp"),
+                                        port_min=x.get("port_min"), port_max=x.get("port_max"),
+                                        remote_cidr=x.get("remote_cidr")) for x in r.params.get("rules", []))
+        group = p.create_security_group(r.tenant, r.name, rules=rules, idempotency_key=r.key)
+    else:
+        group = p.get_security_group(r.tenant, r.provider_id)
+    return Progress(done=True, provider_id=group.id, status="ACTIVE")
+
+
+def _public_ip(p: CloudProvider, _lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
+    ip = p.allocate_public_ip(r.tenant, site=r.site, idempotency_key=r.key)
+    return Progress(done=True, provider_id=ip.id, status=ip.status, site=ip.site, address=ip.address)
+
+
+_ADVANCE = {"server": _server, "volume": _volume, "network": _network, "security_group": _security_group,
+            "public_ip": _public_ip}
+
+
+def delete(p: CloudProvider, r: Snapshot) -> None:
+    """Delete ``r`` from the cloud; an already-missing resource is fine."""
+    if r.provider_id is None:
+        return
+    try:
+        if r.kind == "server":
+            p.delete_server(r.tenant, r.provider_id)
+        elif r.kind == "volume":
+            volume = p.get_volume(r.tenant, r.provider_id)
+            if volume.server_id:
+                p.detach_volume(r.tenant, r.provider_id)
+            p.delete_volume(r.tenant, r.provider_id)
+        elif r.kind == "network":
+            p.delete_network(r.tenant, r.provider_id)
+        elif r.kind == "security_group":
+            p.delete_security_group(r.tenant, r.provider_id)
+        elif r.kind == "public_ip":
+            p.release_public_ip(r.tenant, r.provider_id)
+    except perr.NotFoundError:
+        return
+    except perr.ConflictError as exc:  # busy (detaching, task in progress): try again shortly
+        raise perr.TransientError(f"{r.kind} {r.name} occupé : {exc}") from exc

@@ -1,0 +1,255 @@
+"""Running one step: lease it, do its provider work outside any transaction, write back, and decide what
+follows (done, wait and look again, retry after a transient error, or fail and compensate)."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from sovcloud import audit
+from sovcloud.access.actor import Actor
+from sovcloud.catalog.models import Plan
+from sovcloud.clock import now
+from sovcloud.db import transaction
+from sovcloud.errors import DomainError
+from sovcloud.inventory.models import Resource, ResourceState
+from sovcloud.logs import get_logger
+from sovcloud.orders.models import Order, OrderItem
+from sovcloud.providers import errors as perr
+from sovcloud.provisioning import engine, handlers, items
+from sovcloud.provisioning.models import Step, StepKind, StepStatus
+from sovcloud.provisioning.runtime import Runtime
+
+log = get_logger("sovcloud.provisioning")
+_lookups: dict[int, handlers.Lookups] = {}
+
+
+@dataclass
+class Wait:
+    """Not finished: look again after ``delay`` seconds."""
+
+    delay: float
+
+
+class Busy(Exception):
+    """Another step must end first (e.g. compensation waits for running creates)."""
+
+
+def _lookups_of(rt: Runtime) -> handlers.Lookups:
+    return _lookups.setdefault(id(rt.provider), handlers.Lookups(rt.provider))
+
+
+def claim(rt: Runtime, step_id: str) -> Step | None:
+    """Lease the step for this worker, or None if it is done, cancelled, or leased by a live worker."""
+    with transaction(rt.sessions) as session:
+        step = session.get(Step, uuid.UUID(step_id), with_for_update=True)
+        at = now()
+        if step is None or step.status in (StepStatus.SUCCEEDED, StepStatus.FAILED, StepStatus.CANCELLED):
+            return None
+        if step.status == StepStatus.RUNNING and step.lease_until and step.lease_until > at:
+            return None
+        if step.status == StepStatus.PENDING and step.next_attempt_at and step.next_attempt_at > at:
+            rt.enqueue(step_id, (step.next_attempt_at - at).total_seconds())
+            return None
+        step.status, step.worker = StepStatus.RUNNING, rt.worker
+        step.lease_until = at + timedelta(seconds=rt.settings.step_lease_s)
+        step.attempts += 1
+        session.flush()
+        session.expunge(step)
+        return step
+
+
+def run_step(rt: Runtime, step_id: str) -> None:
+    """Run one step to its next resting point. Safe to call any number of times for the same step."""
+    step = claim(rt, step_id)
+    if step is None:
+        return
+    try:
+        outcome = _RUN[step.kind](rt, step)
+    except perr.TransientError as exc:
+        _retry(rt, step, f"{type(exc).__name__}: {exc}")
+    except Busy as exc:
+        _wait(rt, step, Wait(rt.settings.poll_interval_s), str(exc))
+    except (perr.ProviderError, DomainError) as exc:
+        _fail(rt, step, str(exc))
+    except Exception as exc:  # a bug or an outage of our own database: retry, then fail
+        log.exception("step crashed", step_id=step_id)
+        _retry(rt, step, f"{type(exc).__name__}: {exc}")
+    else:
+        if isinstance(outcome, Wait):
+            _wait(rt, step, outcome, None)
+        else:
+            _succeed(rt, step)
+
+
+def _snapshot(r: Resource, tenant: str, plan_code: str | None, params: dict[str, Any]) -> handlers.Snapshot:
+    return handlers.Snapshot(id=str(r.id), key=r.idempotency_key, kind=r.kind, name=r.name, tenant=tenant,
+                             provider_id=r.provider_id, site=r.site, plan_code=plan_code, params=params,
+                             attributes=dict(r.attributes))
+
+
+def _write(rt: Runtime, progress: dict[str, handlers.Progress]) -> None:
+    if not progress:
+        return
+    with transaction(rt.sessions) as session:
+        for rid, p in progress.items():
+            r = session.get(Resource, uuid.UUID(rid))
+            if r is None:
+                continue
+            r.provider_id = p.provider_id or r.provider_id
+            r.status, r.site = p.status or r.status, p.site or r.site
+            r.address, r.flavor = p.address or r.address, p.flavor or r.flavor
+            if p.attributes:
+                r.attributes = {**r.attributes, **p.attributes}
+            if p.done and r.state == ResourceState.CREATING:
+                r.state = ResourceState.ACTIVE
+
+
+def _run_create(rt: Runtime, step: Step) -> Wait | None:
+    with transaction(rt.sessions) as session:
+        rows = items.ensure_rows(session, step)
+        item = session.get(OrderItem, step.item_id)
+        plan = session.get(Plan, item.plan_id) if item else None
+        params = dict(item.parameters) if item else {}
+        snaps = [_snapshot(r, str(step.project_id), plan.code if plan else None, params) for r in rows]
+        done_already = {s.id for s, r in zip(snaps, rows, strict=True) if r.state == ResourceState.ACTIVE}
+    progress: dict[str, handlers.Progress] = {s.id: handlers.Progress(done=True, provider_id=s.provider_id,
+                                                                      site=s.site) for s in snaps if s.id in done_already}
+    written: dict[str, handlers.Progress] = {}
+    try:
+        for snap in snaps:
+            if snap.id in done_already:
+                continue
+            result = handlers.advance(rt.provider, _lookups_of(rt), snap, progress)
+            progress[snap.id] = written[snap.id] = result
+    finally:
+        _write(rt, written)  # keep what was done even if a call failed half-way
+    if all(p.done for p in progress.values()) and len(progress) == len(snaps):
+        return None
+    return Wait(rt.settings.poll_interval_s)
+
+
+def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
+    with transaction(rt.sessions) as session:
+        running = session.scalar(select(Step.id).where(
+            Step.order_id == step.order_id, Step.kind == StepKind.CREATE, Step.status == StepStatus.RUNNING,
+            Step.lease_until > now()).limit(1))
+        if running is not None:
+            raise Busy("des créations de cette commande sont encore en cours")
+        order = session.get(Order, step.order_id)
+        rows = engine.resources_to_compensate(session, step.order_id) if order else []
+        snaps = [_snapshot(r, str(step.project_id), r.flavor, {}) for r in rows]
+        creates = {str(s.id): s for s in session.scalars(select(Step).where(Step.order_id == step.order_id,
+                                                                           Step.kind == StepKind.CREATE))}
+        item_params = {str(s.id): dict(session.get(OrderItem, s.item_id).parameters)  # type: ignore[union-attr]
+                       for s in creates.values() if s.item_id}
+    for snap in snaps:
+        if snap.provider_id is None and snap.kind != "volume":
+            # the create may have reached the cloud before the worker died: replay it (same key) to learn the id
+            snap.params = item_params.get(snap.key.split(":")[0], {})
+            try:
+                snap.provider_id = handlers.advance(rt.provider, _lookups_of(rt), snap, {}).provider_id
+            except perr.BadInputError:
+                snap.provider_id = None
+        handlers.delete(rt.provider, snap)
+        _mark_deleted(rt, snap.id)
+    return None
+
+
+def _mark_deleted(rt: Runtime, resource_id: str) -> None:
+    with transaction(rt.sessions) as session:
+        r = session.get(Resource, uuid.UUID(resource_id))
+        if r is not None and r.state != ResourceState.DELETED:
+            r.state, r.deleted_at, r.status = ResourceState.DELETED, now(), "DELETED"
+            audit.record(session, actor=Actor.system("provisioning"), action="resource.deleted", target=r,
+                         organisation_id=r.project.organisation_id, details={"name": r.name, "kind": r.kind})
+
+
+def _run_delete(rt: Runtime, step: Step) -> Wait | None:
+    with transaction(rt.sessions) as session:
+        r = session.get(Resource, step.resource_id)
+        if r is None or r.state == ResourceState.DELETED:
+            return None
+        dependants = list(session.scalars(select(Resource).where(
+            Resource.project_id == r.project_id, Resource.attributes["attach_to"].as_string() == str(r.id),
+            Resource.state != ResourceState.DELETED)))
+        snaps = [_snapshot(x, str(step.project_id), x.flavor, {}) for x in [*dependants, r]]
+    for snap in snaps:
+        handlers.delete(rt.provider, snap)
+        _mark_deleted(rt, snap.id)
+    return None
+
+
+def _run_action(rt: Runtime, step: Step) -> Wait | None:
+    from sovcloud.inventory.actions import perform
+
+    return perform(rt, step, _lookups_of(rt))
+
+
+_RUN = {StepKind.CREATE: _run_create, StepKind.COMPENSATE: _run_compensate, StepKind.DELETE: _run_delete,
+        StepKind.ACTION: _run_action}
+
+
+def _release(session: Any, step: Step) -> Step:
+    row = session.get(Step, step.id, with_for_update=True)
+    assert row is not None
+    return row  # type: ignore[no-any-return]
+
+
+def _succeed(rt: Runtime, step: Step) -> None:
+    with transaction(rt.sessions) as session:
+        row = _release(session, step)
+        row.status, row.finished_at, row.lease_until, row.last_error = StepStatus.SUCCEEDED, now(), None, None
+        if row.kind == StepKind.CREATE and row.order_id:
+            engine.close_order_if_done(session, row.order_id)
+        if row.kind == StepKind.ACTION and row.resource_id:
+            from sovcloud.inventory.actions import finish_action
+
+            finish_action(session, row)
+
+
+def _wait(rt: Runtime, step: Step, wait: Wait, note: str | None) -> None:
+    with transaction(rt.sessions) as session:
+        row = _release(session, step)
+        row.status, row.lease_until = StepStatus.PENDING, None
+        row.attempts = max(row.attempts - 1, 0)  # waiting is not a failed attempt
+        row.next_attempt_at = now() + timedelta(seconds=wait.delay)
+        row.last_error = note
+    rt.enqueue(str(step.id), wait.delay)
+
+
+def _retry(rt: Runtime, step: Step, error: str) -> None:
+    limit = rt.settings.max_attempts * (5 if step.kind in (StepKind.COMPENSATE, StepKind.DELETE) else 1)
+    if step.attempts >= limit:
+        _fail(rt, step, f"abandon après {step.attempts} tentatives : {error}")
+        return
+    delay = min(rt.settings.retry_base_s * 2 ** (step.attempts - 1), rt.settings.retry_max_s)
+    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    with transaction(rt.sessions) as session:
+        row = _release(session, step)
+        row.status, row.lease_until, row.last_error = StepStatus.PENDING, None, error[:2000]
+        row.next_attempt_at = now() + timedelta(seconds=delay)
+    log.info("step retry", step_id=str(step.id), attempt=step.attempts, delay=round(delay, 2), error=error[:200])
+    rt.enqueue(str(step.id), delay)
+
+
+def _fail(rt: Runtime, step: Step, error: str) -> None:
+    log.warning("step failed", step_id=str(step.id), kind=step.kind, error=error[:300])
+    with transaction(rt.sessions) as session:
+        row = _release(session, step)
+        row.status, row.finished_at, row.lease_until, row.last_error = StepStatus.FAILED, now(), None, error[:2000]
+        if row.kind == StepKind.CREATE and row.order_id:
+            engine.fail_order(session, order_id=row.order_id, reason=error)
+        elif row.kind == StepKind.ACTION and row.resource_id:
+            from sovcloud.inventory.actions import fail_action
+
+            fail_action(session, row, error)
+        elif row.resource_id:
+            r = session.get(Resource, row.resource_id)
+            if r is not None:
+                r.state = ResourceState.ERROR

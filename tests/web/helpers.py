@@ -1,0 +1,34 @@
+"""Portal test helpers: read the CSRF token off a page and log in through the forms."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from fastapi.testclient import TestClient
+
+from tests.factories import Person
+
+_TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]{64})">')
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    """Load ``path`` and return the CSRF token its forms carry."""
+    page = client.get(path)
+    match = _TOKEN.search(page.text)
+    assert match, f"no CSRF token on {path}: {page.status_code}"
+    return match.group(1)
+
+
+def portal_login(client: TestClient, person: Person) -> TestClient:
+    """Log in through the portal's forms (TOTP step included)."""
+    r = client.post("/login", data={"username": person.username, "password": person.password,
+                                    "csrf_token": csrf_of(client)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    if r.headers["location"] == "/login/totp":
+        token = csrf_of(client, "/login/totp")
+        r = client.post("/login/totp", data={"code": pyotp.TOTP(person.seed).now(), "csrf_token": token},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/", r.headers["location"]
+    return client
