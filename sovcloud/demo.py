@@ -70,8 +70,13 @@ class SeedResult:
 def seed(session: Session, *, settings: Settings, actor: Actor | None = None) -> SeedResult:
     """Create the demo world once (does nothing if it is there already)."""
     actor = actor or Actor.system("demo-seed")
+    from sovcloud.catalog.seed import seed_catalog
+    from sovcloud.orders.policies import seed_rules
+
     existing = session.scalar(select(Organisation.id).where(Organisation.code == "MI"))
     rows = [(u, r.value, r in _admin_roles()) for u, _n, r, _p in USERS]
+    seed_catalog(session, actor)
+    seed_rules(session, actor=actor)
     if existing is not None:
         return SeedResult(created=False, users=rows)
     orgs: dict[str, Organisation] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Annotated
 
 import typer
@@ -11,6 +13,11 @@ from sovcloud.catalog.cli import app as catalog_app
 from sovcloud.cli.common import Output, OutputOpt, console, render, unit_of_work
 from sovcloud.config import Settings, get_settings
 from sovcloud.identity.cli import app as user_app
+from sovcloud.orders.cli import orders as orders_app
+from sovcloud.orders.cli import policy as policy_app
+from sovcloud.orders.cli import resources as resources_app
+from sovcloud.provisioning.cli import steps as steps_app
+from sovcloud.provisioning.cli import worker
 from sovcloud.tenancy.cli import orgs, projects
 
 app = typer.Typer(help="sovcloud — plateforme de cloud souverain.", no_args_is_help=True,
@@ -25,6 +32,11 @@ app.add_typer(user_app, name="user")
 app.add_typer(orgs, name="org")
 app.add_typer(projects, name="project")
 app.add_typer(audit_app, name="audit")
+app.add_typer(orders_app, name="order")
+app.add_typer(policy_app, name="policy")
+app.add_typer(resources_app, name="resource")
+app.add_typer(steps_app, name="steps")
+app.command("worker")(worker)
 app.add_typer(catalog_app, name="catalog")
 
 
@@ -41,8 +53,19 @@ def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_config=None, proxy_headers=False)
+    child = _start_worker() if settings.embedded_worker else None
+    try:
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                    log_config=None, proxy_headers=False)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """The embedded mode's worker: a child process consuming the SQLite queue."""
+    return subprocess.Popen([sys.executable, "-m", "sovcloud", "worker"])
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,5 @@
+"""`python -m sovcloud` runs the CLI."""
+
+from sovcloud.cli.main import app
+
+app()
