@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     mfa_issuer: str = Field(default="sovcloud", description="Issuer name shown in authenticator apps.")
     queue_backend: str = Field(default="sqlite", description="Huey storage: sqlite (embedded) | redis.")
     queue_path: Path = Field(default=VAR_DIR / "queue.db", description="Huey SQLite storage file.")
+    queue_name: str = Field(default="sovcloud", description="Queue name (several deployments may share a Redis).")
     redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL for the queue.")
     provider: str = Field(default="simulator", description="Cloud provider: simulator | openstack.")
     simulator_database_url: str = Field(

@@ -153,6 +153,19 @@ _ADVANCE = {"server": _server, "volume": _volume, "network": _network, "security
             "public_ip": _public_ip}
 
 
+def recover_id(p: CloudProvider, lookups: Lookups, r: Snapshot) -> str | None:
+    """The cloud id of a resource whose create may have happened without being recorded (the worker died,
+    or the call timed out after taking effect): replay the create with the same key — it returns the
+    existing resource, or creates one that the caller then deletes."""
+    try:
+        if r.kind == "volume":
+            size = int(r.attributes.get("size_gb") or 1)
+            return p.create_volume(r.tenant, VolumeSpec(name=r.name, size_gb=size), idempotency_key=r.key).id
+        return advance(p, lookups, r, {}).provider_id
+    except perr.BadInputError:
+        return None
+
+
 def delete(p: CloudProvider, r: Snapshot) -> None:
     """Delete ``r`` from the cloud; an already-missing resource is fine."""
     if r.provider_id is None:

@@ -19,9 +19,9 @@ log = get_logger("sovcloud.worker")
 def build_huey(settings: Settings) -> Huey:
     """The Huey instance for the configured storage."""
     if settings.queue_backend == "redis":
-        return RedisHuey("sovcloud", url=settings.redis_url, results=False, utc=True)
+        return RedisHuey(settings.queue_name, url=settings.redis_url, results=False, utc=True)
     settings.queue_path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("sovcloud", filename=str(settings.queue_path), results=False, utc=True, timeout=30)
+    return SqliteHuey(settings.queue_name, filename=str(settings.queue_path), results=False, utc=True, timeout=30)
 
 
 class TaskQueue:

@@ -149,13 +149,9 @@ def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
         item_params = {str(s.id): dict(session.get(OrderItem, s.item_id).parameters)  # type: ignore[union-attr]
                        for s in creates.values() if s.item_id}
     for snap in snaps:
-        if snap.provider_id is None and snap.kind != "volume":
-            # the create may have reached the cloud before the worker died: replay it (same key) to learn the id
+        if snap.provider_id is None:
             snap.params = item_params.get(snap.key.split(":")[0], {})
-            try:
-                snap.provider_id = handlers.advance(rt.provider, _lookups_of(rt), snap, {}).provider_id
-            except perr.BadInputError:
-                snap.provider_id = None
+            snap.provider_id = handlers.recover_id(rt.provider, _lookups_of(rt), snap)
         handlers.delete(rt.provider, snap)
         _mark_deleted(rt, snap.id)
     return None
