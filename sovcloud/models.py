@@ -1,6 +1,6 @@
 """Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
 
-import sovcloud.catalog.models  # noqa: F401  (catalogue tables)
+import sovcloud.catalog.models  # catalogue tables
 import sovcloud.inventory.models  # noqa: F401  (resources)
 import sovcloud.orders.models  # noqa: F401  (orders, approvals, policy rules)
 import sovcloud.provisioning.models  # noqa: F401  (durable steps)
