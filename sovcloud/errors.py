@@ -82,3 +82,11 @@ class QuotaExceeded(Conflict):
 
     code = "quota-exceeded"
     title = "Quota dépassé"
+
+
+class SeparationOfDuties(Conflict):
+    """Two incompatible roles for one person. The refusal itself is journaled, so it is kept."""
+
+    code = "separation-of-duties"
+    title = "Séparation des tâches"
+    keep_changes = True

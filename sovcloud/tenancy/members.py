@@ -11,7 +11,7 @@ from sovcloud import audit
 from sovcloud.access.actor import PLATFORM, Actor, Scope
 from sovcloud.access.roles import ROLE_LEVELS, Level, Permission, Role, incompatible_with
 from sovcloud.access.service import authorize, scoped
-from sovcloud.errors import Conflict, NotFound, ValidationFailed
+from sovcloud.errors import Conflict, NotFound, SeparationOfDuties, ValidationFailed
 from sovcloud.identity.models import User, UserStatus
 from sovcloud.tenancy.models import Membership, Organisation, Project
 
@@ -65,7 +65,7 @@ def assign_role(session: Session, *, actor: Actor, user_id: uuid.UUID, role: Rol
     if clash is not None:
         audit.record(session, actor=actor, action="membership.refused", target=user, outcome="denied",
                      organisation_id=scope.org_id, details={"role": role.value, "conflicts_with": clash.value})
-        raise Conflict(f"Séparation des tâches : le rôle {role.value} est incompatible avec le rôle "
+        raise SeparationOfDuties(f"Séparation des tâches : le rôle {role.value} est incompatible avec le rôle "
                        f"{clash.value} que cette personne détient déjà.", conflicts_with=clash.value)
     existing = session.scalar(select(Membership).where(Membership.user_id == user.id, Membership.role == role,
                                                        *_at(organisation_id, project_id)))

@@ -11,9 +11,45 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from sovcloud.catalog import pricing
+from sovcloud.catalog import service as catalog
+from sovcloud.catalog.seed import seed_catalog
 from sovcloud.identity.tokens import create_token
-from sovcloud.tenancy.models import Membership
-from tests.factories import actor_for, login
+from sovcloud.inventory.models import Resource, ResourceState
+from sovcloud.orders import service as orders
+from sovcloud.orders.models import ApprovalRule
+from sovcloud.orders.policies import seed_rules
+from sovcloud.tenancy.models import Membership, Organisation, Project
+from tests.factories import SYSTEM, actor_for, login
+
+
+def catalog_objects(db, org) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An offering, plan, group and published price list reserved to ``org``."""
+    seed_catalog(db, SYSTEM)
+    group = catalog.create_group(db, actor=SYSTEM, name=f"Groupe {org.code}")
+    catalog.set_group_members(db, actor=SYSTEM, group_id=group.id, organisation_ids=[org.id])
+    offering = catalog.create_offering(db, actor=SYSTEM, code=f"vm-{org.code.lower()}", name="VM", kind="vm",
+                                       restricted_to=[group.id])
+    plan = catalog.add_plan(db, actor=SYSTEM, offering_id=offering.id, code="r.small", name="R", vcpus=1,
+                            ram_mb=512, disk_gb=10)
+    default = pricing.list_price_lists(db, actor=SYSTEM, default_only=True)[0]
+    price_list = pricing.create_price_list(db, actor=SYSTEM, name=f"Tarifs {org.code}", group_id=group.id,
+                                           copy_from=default.id)
+    pricing.set_prices(db, actor=SYSTEM, price_list_id=price_list.id, prices=[pricing.PriceInput(plan.id)])
+    pricing.publish_price_list(db, actor=SYSTEM, price_list_id=price_list.id)
+    project = db.scalar(select(Project).where(Project.organisation_id.in_(
+        select(Organisation.id).where(Organisation.path.startswith(org.path)))))
+    seed_rules(db, actor=SYSTEM)
+    order = orders.create_order(db, actor=SYSTEM, project_id=project.id, items=[orders.ItemIn(
+        plan_id=plan.id, name="vm", parameters={"image": "debian-12"})], submit=False)
+    resource = Resource(project_id=project.id, kind="server", name="srv", idempotency_key=f"x:{uuid.uuid4()}",
+                        state=ResourceState.ACTIVE, status="ACTIVE", provider_id="p1", plan_id=plan.id)
+    db.add(resource)
+    db.flush()
+    rule = db.scalar(select(ApprovalRule.id).limit(1))
+    return {"offering_id": str(offering.id), "plan_id": str(plan.id), "group_id": str(group.id),
+            "price_list_id": str(price_list.id), "order_id": str(order.id), "resource_id": str(resource.id),
+            "rule_id": str(rule)}
 
 
 @pytest.fixture
@@ -30,6 +66,7 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
             "user_id": str(member_b.id),
             "membership_id": str(membership),
             "token_id": str(token.token.id),
+            **catalog_objects(db, world.orgs["B"]),
         }
 
 
@@ -62,6 +99,8 @@ def sample(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, str], na
         return 1
     if kind == "boolean":
         return False
+    if schema.get("format") == "date-time":
+        return "2030-01-01T00:00:00+00:00"
     if schema.get("format") == "uuid":
         return ids.get(name, str(uuid.uuid4()))
     if name == "email":
@@ -126,7 +165,8 @@ def test_same_routes_answer_for_own_ministry(client, world, sessions, settings):
     with sessions() as db, db.begin():
         member_a = world.people["member_a"]
         membership = db.scalar(select(Membership.id).where(Membership.user_id == member_a.id))
-    own = {"organisation_id": str(world.orgs["A"].id), "project_id": str(world.projects["a"].id),
+        own_catalog = catalog_objects(db, world.orgs["A"])
+    own = {**own_catalog, "organisation_id": str(world.orgs["A"].id), "project_id": str(world.projects["a"].id),
            "user_id": str(world.people["member_a"].id), "membership_id": str(membership),
            "token_id": str(uuid.uuid4())}
     spec = client.get("/api/v1/openapi.json").json()

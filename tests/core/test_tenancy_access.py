@@ -61,9 +61,20 @@ def test_separation_of_duties_refused_with_409(client, world):
     r = client.post("/api/v1/platform/members", json={"user_id": str(world.people["security"].id),
                                                       "role": "platform_operator"})
     assert r.status_code == 409 and r.json()["conflicts_with"] == "security_officer"
+    assert r.json()["code"] == "separation-of-duties"
     r = client.post(f"/api/v1/organisations/{world.orgs['B'].id}/members",
                     json={"user_id": str(world.people["security"].id), "role": "organisation_admin"})
     assert r.status_code == 409
+
+
+def test_refusal_is_journaled(client_factory, world):
+    operator = login(client_factory(), world.people["operator"])
+    operator.post("/api/v1/platform/members", json={"user_id": str(world.people["security"].id),
+                                                    "role": "platform_operator"})
+    officer = login(client_factory(), world.people["security"])
+    events = officer.get("/api/v1/audit/events", params={"action": "membership.refused"}).json()["items"]
+    assert len(events) == 1 and events[0]["outcome"] == "denied"
+    assert events[0]["details"]["conflicts_with"] == "security_officer"
 
 
 def test_nobody_grants_themselves_a_role(client, world):
