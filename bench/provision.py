@@ -103,8 +103,10 @@ def main() -> None:
         db_url, sim_url = fresh_postgres(args.database)
     else:
         db_url, sim_url = f"sqlite:///{tmp}/sovcloud.db", f"sqlite:///{tmp}/sim.db"
-    settings = Settings(database_url=db_url, simulator_database_url=sim_url, secret_key=SecretStr("bench-" + "k" * 40),
-                        queue_backend=args.queue, queue_path=tmp / "queue.db", queue_name=f"bench{uuid.uuid4().hex[:6]}",
+    settings = Settings(database_url=db_url, simulator_database_url=sim_url,
+                        secret_key=SecretStr("bench-" + "k" * 40),
+                        queue_backend=args.queue, queue_path=tmp / "queue.db",
+                        queue_name=f"bench{uuid.uuid4().hex[:6]}",
                         simulator_build_delay_s=0, poll_interval_s=0, worker_threads=args.threads,
                         reaper_interval_s=30, log_level="WARNING")
     audit.service.configure(settings.secret_key.get_secret_value())
@@ -138,7 +140,8 @@ def main() -> None:
         for i, proc in enumerate(workers):
             peaks[f"worker{i}"] = max(peaks[f"worker{i}"], peak_rss_mib(proc.pid))
         with sessions() as db:
-            active = db.scalar(select(func.count()).select_from(Resource).where(Resource.state == ResourceState.ACTIVE))
+            active = db.scalar(select(func.count()).select_from(Resource)
+                               .where(Resource.state == ResourceState.ACTIVE))
             open_orders = db.scalar(select(func.count()).select_from(Order).where(
                 Order.status.not_in([OrderStatus.COMPLETED, OrderStatus.FAILED])))
         if not open_orders:
@@ -154,7 +157,8 @@ def main() -> None:
         failed = db.scalar(select(func.count()).select_from(Order).where(Order.status == OrderStatus.FAILED))
     result = {
         "database": "postgresql" if args.database else "sqlite", "queue": args.queue, "workers": args.workers,
-        "threads_per_worker": args.threads, "vms": args.vms, "orders": orders, "active": active, "failed_orders": failed,
+        "threads_per_worker": args.threads, "vms": args.vms, "orders": orders, "active": active,
+        "failed_orders": failed,
         "placement_s": round(placed, 1), "total_s": round(elapsed, 1), "vms_per_s": round(active / elapsed, 1),
         "peak_rss_mib": {"bench(service)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                          **{k: round(v, 1) for k, v in peaks.items()}},

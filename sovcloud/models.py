@@ -1,9 +1,9 @@
 """Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
 
 import sovcloud.catalog.models  # catalogue tables
-import sovcloud.inventory.models  # noqa: F401  (resources)
-import sovcloud.orders.models  # noqa: F401  (orders, approvals, policy rules)
-import sovcloud.provisioning.models  # noqa: F401  (durable steps)
+import sovcloud.inventory.models
+import sovcloud.orders.models
+import sovcloud.provisioning.models
 import sovcloud.supervision.models  # noqa: F401  (notifications)
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.db import Base

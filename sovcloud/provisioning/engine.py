@@ -17,7 +17,8 @@ from sovcloud.provisioning.dispatch import enqueue_after_commit
 from sovcloud.provisioning.models import Step, StepKind, StepStatus
 
 
-def new_step(session: Session, *, kind: StepKind, project_id: uuid.UUID, actor: Actor, order_id: uuid.UUID | None = None,
+def new_step(session: Session, *, kind: StepKind, project_id: uuid.UUID, actor: Actor,
+             order_id: uuid.UUID | None = None,
              item_id: uuid.UUID | None = None, resource_id: uuid.UUID | None = None, action: str | None = None,
              params: dict[str, Any] | None = None, delay: float = 0.0) -> Step:
     """Record a step and queue it once the transaction commits."""

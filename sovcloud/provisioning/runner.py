@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sovcloud import audit
 from sovcloud.access.actor import Actor
@@ -118,8 +119,9 @@ def _run_create(rt: Runtime, step: Step) -> Wait | None:
         params = dict(item.parameters) if item else {}
         snaps = [_snapshot(r, str(step.project_id), plan.code if plan else None, params) for r in rows]
         done_already = {s.id for s, r in zip(snaps, rows, strict=True) if r.state == ResourceState.ACTIVE}
-    progress: dict[str, handlers.Progress] = {s.id: handlers.Progress(done=True, provider_id=s.provider_id,
-                                                                      site=s.site) for s in snaps if s.id in done_already}
+    progress: dict[str, handlers.Progress] = {
+        s.id: handlers.Progress(done=True, provider_id=s.provider_id, site=s.site)
+        for s in snaps if s.id in done_already}
     written: dict[str, handlers.Progress] = {}
     try:
         for snap in snaps:
@@ -142,7 +144,7 @@ def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
         if running is not None:
             raise Busy("des créations de cette commande sont encore en cours")
         order = session.get(Order, step.order_id)
-        rows = engine.resources_to_compensate(session, step.order_id) if order else []
+        rows = engine.resources_to_compensate(session, order.id) if order else []
         snaps = [_snapshot(r, str(step.project_id), r.flavor, {}) for r in rows]
         creates = {str(s.id): s for s in session.scalars(select(Step).where(Step.order_id == step.order_id,
                                                                            Step.kind == StepKind.CREATE))}
@@ -191,10 +193,10 @@ _RUN = {StepKind.CREATE: _run_create, StepKind.COMPENSATE: _run_compensate, Step
         StepKind.ACTION: _run_action}
 
 
-def _release(session: Any, step: Step) -> Step:
+def _release(session: Session, step: Step) -> Step:
     row = session.get(Step, step.id, with_for_update=True)
     assert row is not None
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 def _succeed(rt: Runtime, step: Step) -> None:
@@ -225,7 +227,7 @@ def _retry(rt: Runtime, step: Step, error: str) -> None:
         _fail(rt, step, f"abandon après {step.attempts} tentatives : {error}")
         return
     delay = min(rt.settings.retry_base_s * 2 ** (step.attempts - 1), rt.settings.retry_max_s)
-    delay *= random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+    delay *= random.uniform(0.8, 1.2)
     with transaction(rt.sessions) as session:
         row = _release(session, step)
         row.status, row.lease_until, row.last_error = StepStatus.PENDING, None, error[:2000]

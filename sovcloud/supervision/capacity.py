@@ -62,5 +62,6 @@ def report(*, actor: Actor, provider: CloudProvider) -> CapacityReport:
         mine = [h for h in hosts if h.site == site.name]
         sites.append(SiteUse(name=site.name, available=site.available, hosts=len(mine),
                              cores=sum(h.cores for h in mine), vcpus_used=sum(h.vcpus_used for h in mine),
-                             ram_mb_used=sum(h.ram_mb_used for h in mine), ram_mb_total=sum(h.ram_mb_total for h in mine)))
+                             ram_mb_used=sum(h.ram_mb_used for h in mine),
+                             ram_mb_total=sum(h.ram_mb_total for h in mine)))
     return CapacityReport(sites=sites, hypervisors=hosts)

@@ -165,7 +165,8 @@ def test_day_two_actions_and_delete(client, world, catalog, runtime, sessions):
 
 def test_bad_parameters_are_a_clear_problem(client, world, catalog, runtime):
     login(client, world.people["member_a"])
-    r = _order(client, world, [{"plan_id": str(catalog["vm/s1.small"]), "name": "x", "parameters": {"image": "debian-12", "bogus": 1}}])
+    bad = {"plan_id": str(catalog["vm/s1.small"]), "name": "x", "parameters": {"image": "debian-12", "bogus": 1}}
+    r = _order(client, world, [bad])
     assert r.status_code == 422 and "bogus" in r.json()["detail"]
     r = _order(client, world, [_vm(catalog)], site_preference="mars")
     assert r.status_code == 422 and "mars" in r.json()["detail"]

@@ -1,0 +1,1 @@
+"""Agentless port binding for the sovcloud test cloud (no data plane)."""
