@@ -80,7 +80,7 @@ def test_members_are_managed_with_htmx_swaps(browser, live_server, world):
     page.get_by_label("Identifiant de la personne").fill("rssi")
     page.get_by_label("Rôle", exact=True).select_option("organisation_admin")
     page.get_by_role("button", name="Attribuer", exact=True).click()
-    page.get_by_text("Séparation des tâches").wait_for()  # the 409 shown as an alert, in place
+    page.get_by_text("Séparation des tâches", exact=True).wait_for()  # the 409 shown as an alert, in place
     page.get_by_label("Identifiant de la personne").fill("agent.a")
     page.get_by_label("Rôle", exact=True).select_option("viewer")
     page.get_by_role("button", name="Attribuer", exact=True).click()
