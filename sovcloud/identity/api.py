@@ -95,6 +95,12 @@ def my_sessions(session: DbSession, actor: CurrentActor) -> list[SessionRead]:
     return [SessionRead.model_validate(s) for s in sessions.sessions_of(session, actor=actor)]
 
 
+@router.delete("/me/sessions/{session_id}", response_model=SessionRead)
+def revoke_session(session_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> SessionRead:
+    """End one of my sessions."""
+    return SessionRead.model_validate(sessions.revoke_session(session, actor=actor, session_id=session_id))
+
+
 @router.get("/me/tokens", response_model=list[TokenRead])
 def my_tokens(session: DbSession, actor: CurrentActor) -> list[TokenRead]:
     """My API tokens (the secrets are never shown again)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -17,7 +18,7 @@ from sovcloud.access.actor import Actor
 from sovcloud.access.roles import ADMIN_ROLES
 from sovcloud.clock import now
 from sovcloud.config import Settings
-from sovcloud.errors import AccountLocked, Conflict, MfaRequired, NotAuthenticated
+from sovcloud.errors import AccountLocked, Conflict, MfaRequired, NotAuthenticated, NotFound
 from sovcloud.identity import totp
 from sovcloud.identity.models import User, UserSession, UserStatus
 from sovcloud.identity.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -246,3 +247,18 @@ def sessions_of(session: Session, *, actor: Actor) -> list[UserSession]:
     return list(session.scalars(select(UserSession).where(
         UserSession.user_id == actor.user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > at,
     ).order_by(UserSession.created_at.desc())))
+
+
+def revoke_session(session: Session, *, actor: Actor, session_id: uuid.UUID) -> UserSession:
+    """End one of the actor's own sessions (e.g. one left open on another machine).
+
+    Raises:
+        NotFound: no such session among the actor's.
+    """
+    row = session.get(UserSession, session_id)
+    if row is None or row.user_id != actor.user_id:
+        raise NotFound(f"Session {session_id} introuvable.")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        audit.record(session, actor=actor, action="session.revoked", target_type="session", target_id=row.id)
+    return row

@@ -15,7 +15,7 @@ from sovcloud.access.roles import Permission
 from sovcloud.access.service import authorize, scoped, tenant_filter
 from sovcloud.catalog.models import Plan
 from sovcloud.clock import now
-from sovcloud.errors import Conflict, NotFound, ValidationFailed
+from sovcloud.errors import Conflict, ValidationFailed
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders import usage
 from sovcloud.orders.models import Order
@@ -182,10 +182,3 @@ def expiry_sweep(session: Session, *, remind_days: int = 7) -> tuple[int, int]:
                      details={"end_date": r.end_date.isoformat() if r.end_date else None})
         new_step(session, kind=StepKind.DELETE, project_id=r.project_id, actor=system, resource_id=r.id)
     return len(soon), len(due)
-
-
-def find_resource(session: Session, resource_id: uuid.UUID) -> Resource:
-    found = session.get(Resource, resource_id)
-    if found is None:
-        raise NotFound(f"Ressource {resource_id} introuvable.")
-    return found

@@ -17,7 +17,7 @@ from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import allows, authorize, grant_covers, scoped, tenant_filter
 from sovcloud.catalog.pricing import estimate
 from sovcloud.clock import now
-from sovcloud.errors import Conflict, PermissionDenied, ValidationFailed
+from sovcloud.errors import PermissionDenied, ValidationFailed
 from sovcloud.orders import policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,
@@ -271,8 +271,3 @@ def inbox(session: Session, *, actor: Actor, limit: int = 200) -> list[Order]:
     query = (select(Order).where(tenant_filter(actor, Order), Order.status == OrderStatus.PENDING_APPROVAL)
              .order_by(Order.submitted_at))
     return [o for o in session.scalars(query.limit(limit * 4)) if may_approve(actor, o)][:limit]
-
-
-def ensure_not_requester(actor: Actor, order: Order) -> None:
-    if actor.user_id == order.requester_id:
-        raise Conflict("On n'approuve pas sa propre commande.")

@@ -60,6 +60,8 @@ class TaskQueue:
 
     def run_worker(self, threads: int | None = None) -> None:
         """Consume the queue in this process (blocks), with a reaper thread."""
+        from sovcloud.db import transaction
+        from sovcloud.inventory.service import expiry_sweep
         from sovcloud.provisioning.reaper import reap
 
         self.install()
@@ -69,6 +71,8 @@ class TaskQueue:
             while True:
                 try:
                     reap(runtime)
+                    with transaction(runtime.sessions) as session:
+                        expiry_sweep(session)
                 except Exception:  # the database may be briefly away: try again next round
                     log.exception("reaper round failed")
                 time.sleep(self.settings.reaper_interval_s)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sovcloud.catalog import pricing
 from sovcloud.catalog import service as catalog
 from sovcloud.catalog.seed import seed_catalog
+from sovcloud.identity import sessions as sessions_service
 from sovcloud.identity.tokens import create_token
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders import service as orders
@@ -60,7 +61,9 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
         token = create_token(db, actor=actor_for(db, member_b), settings=settings, name="b",
                              expires_in_days=5, project_id=world.projects["b"].id)
         membership = db.scalar(select(Membership.id).where(Membership.user_id == member_b.id))
+        login = sessions_service.login(db, settings=settings, username=member_b.username, password=member_b.password)
         return {
+            "session_id": str(login.session.id),
             "organisation_id": str(world.orgs["B"].id),
             "project_id": str(world.projects["b"].id),
             "user_id": str(member_b.id),
@@ -168,12 +171,12 @@ def test_same_routes_answer_for_own_ministry(client, world, sessions, settings):
         own_catalog = catalog_objects(db, world.orgs["A"])
     own = {**own_catalog, "organisation_id": str(world.orgs["A"].id), "project_id": str(world.projects["a"].id),
            "user_id": str(world.people["member_a"].id), "membership_id": str(membership),
-           "token_id": str(uuid.uuid4())}
+           "token_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4())}
     spec = client.get("/api/v1/openapi.json").json()
     login(client, world.people["admin_a"])
     ok = 0
     for method, path, _op in routes_with_ids(spec):
-        if method != "GET" or "{token_id}" in path:
+        if method != "GET" or "{token_id}" in path or "{session_id}" in path:
             continue
         r = client.get(path.format(**own))
         assert r.status_code == 200, f"GET {path}: {r.status_code} {r.text[:200]}"

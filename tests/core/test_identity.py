@@ -205,3 +205,14 @@ def test_member_cannot_create_users(client, world):
     r = client.post("/api/v1/users", json={"username": "x1", "email": "x1@x.gouv.fr", "full_name": "X",
                                            "password": "Une-Phrase-Longue-7"})
     assert r.status_code == 403 and r.json()["code"] == "permission-denied"
+
+
+def test_revoke_one_of_my_sessions(client_factory, world):
+    laptop = login(client_factory(), world.people["member_a"])
+    phone = login(client_factory(), world.people["member_a"])
+    listed = laptop.get("/api/v1/me/sessions").json()
+    assert len(listed) == 2
+    other = next(s for s in listed if s["id"] != listed[0]["id"])
+    assert laptop.delete(f"/api/v1/me/sessions/{other['id']}").status_code == 200
+    alive = [c.get("/api/v1/me").status_code for c in (laptop, phone)]
+    assert sorted(alive) == [200, 401]

@@ -170,3 +170,28 @@ def test_bad_parameters_are_a_clear_problem(client, world, catalog, runtime):
     assert r.status_code == 422 and "bogus" in r.json()["detail"]
     r = _order(client, world, [_vm(catalog)], site_preference="mars")
     assert r.status_code == 422 and "mars" in r.json()["detail"]
+
+
+def test_expired_resources_are_reminded_then_retired(client, world, catalog, runtime, sessions, clock):
+    from datetime import timedelta
+
+    from sovcloud.inventory.service import expiry_sweep
+
+    login(client, world.people["member_a"])
+    end = (clock.current + timedelta(days=10)).isoformat()
+    _order(client, world, [_vm(catalog)], end_date=end)
+    drain(runtime)
+    clock.advance(days=4)
+    with sessions() as db, db.begin():
+        assert expiry_sweep(db) == (1, 0)
+    with sessions() as db, db.begin():
+        assert expiry_sweep(db) == (0, 0)  # reminded once
+    login(client, world.people["member_a"])  # days went by: a new session
+    assert any("échéance" in n["message"] for n in client.get("/api/v1/me/notifications").json())
+    clock.advance(days=7)
+    with sessions() as db, db.begin():
+        assert expiry_sweep(db) == (0, 1)
+    drain(runtime)
+    login(client, world.people["member_a"])
+    assert client.get("/api/v1/resources").json()["items"] == []
+    assert runtime.provider.servers(str(world.projects["a"].id)) == []
