@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from sovcloud.clock import now
 from sovcloud.tenancy.models import Organisation
 
 GENESIS = "0" * 64
+_HEAD_KEY = "sovcloud.audit_head"
 _CHAINED = ("seq", "occurred_at", "actor_id", "actor_name", "organisation_id", "source_ip", "request_id",
             "action", "target_type", "target_id", "outcome", "details", "prev_hash")
 
@@ -83,10 +85,13 @@ def record(
         target_type = target_type or type(target).__tablename__.rstrip("s")
         target_id = target_id or getattr(target, "id", None)
         organisation_id = organisation_id or _organisation_of(target)
-    head = session.get(AuditHead, 1, with_for_update=True)
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS, mac="")
-        session.add(head)
+    head = session.info.get(_HEAD_KEY)
+    if head is None:  # first entry of this transaction: lock the head until it commits
+        head = session.get(AuditHead, 1, with_for_update=True)
+        if head is None:
+            head = AuditHead(id=1, seq=0, hash=GENESIS, mac="")
+            session.add(head)
+        session.info[_HEAD_KEY] = head
     event = AuditEvent(
         seq=head.seq + 1,
         occurred_at=now(),
@@ -106,8 +111,14 @@ def record(
     session.add(event)
     head.seq, head.hash = event.seq, event.hash
     head.mac = _head_mac(AuditKey.value, head.seq, head.hash)
-    session.flush()
     return event
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_head(session: Session, *_args: Any) -> None:
+    session.info.pop(_HEAD_KEY, None)
 
 
 def _organisation_of(target: Any) -> uuid.UUID | None:

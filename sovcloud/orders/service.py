@@ -133,9 +133,8 @@ def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Orde
         total_monthly += item.estimate_monthly
         for _ in range(item.count):
             footprint = footprint + quote.footprint
-    usage.check(session, order.project_id, footprint)
-    quota = usage.limits(session, order.project_id)
-    after = usage.usage(session, order.project_id) + footprint
+    quota, used = usage.check(session, order.project_id, footprint)
+    after = used + footprint
     order.estimate_hourly, order.estimate_monthly = total_hourly, total_monthly
     for name, value in footprint.__dict__.items():
         setattr(order, name, value)

@@ -50,8 +50,9 @@ def limits(session: Session, project_id: uuid.UUID, *, lock: bool = False) -> Li
     return Limits.of(session.scalar(query.with_for_update() if lock else query))
 
 
-def check(session: Session, project_id: uuid.UUID, extra: Limits) -> None:
-    """Raise if ``extra`` does not fit in what the project has left. Call inside the writing transaction.
+def check(session: Session, project_id: uuid.UUID, extra: Limits) -> tuple[Limits, Limits]:
+    """Raise if ``extra`` does not fit in what the project has left; else return (quota, use before).
+    Call inside the writing transaction: the quota row stays locked until it ends.
 
     Raises:
         QuotaExceeded: with the resources over and by how much.
@@ -63,3 +64,4 @@ def check(session: Session, project_id: uuid.UUID, extra: Limits) -> None:
         parts = [f"{RESOURCE_LABELS[k]} : {getattr(extra, k)} demandé(s), {max(q - getattr(used, k), 0)} "
                  f"disponible(s) sur {q}" for k, (_total, q) in over.items()]
         raise QuotaExceeded("Quota du projet dépassé — " + " ; ".join(parts) + ".", resources=list(over))
+    return quota, used
