@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     step_lease_s: float = Field(default=60.0, gt=0, description="How long a worker holds a step before the "
                                 "reaper may give it to another.")
     reaper_interval_s: float = Field(default=5.0, gt=0, description="How often a worker looks for stale steps.")
+    reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often a worker compares the cloud "
+                                        "with the inventory (full pass).")
     retry_base_s: float = Field(default=0.5, ge=0, description="First retry delay after a transient error.")
     retry_max_s: float = Field(default=30.0, ge=0, description="Longest retry delay.")
     max_attempts: int = Field(default=10, ge=1, description="Attempts of a step before it fails for good.")

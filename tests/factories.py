@@ -84,7 +84,9 @@ def login(client: TestClient, person: Person) -> TestClient:
     r = client.post("/api/v1/auth/login", json={"username": person.username, "password": person.password})
     assert r.status_code == 200, r.text
     if r.json()["stage"] == "totp_required":
-        r = client.post("/api/v1/auth/totp", json={"code": pyotp.TOTP(person.seed).now()})
+        from sovcloud.clock import now
+
+        r = client.post("/api/v1/auth/totp", json={"code": pyotp.TOTP(person.seed).at(now())})
         assert r.status_code == 200, r.text
     return client
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from sovcloud.api.deps import CurrentActor, DbSession
-from sovcloud.inventory import service
+from sovcloud.inventory import service, sync
 from sovcloud.inventory.models import ResourceState
 from sovcloud.inventory.schemas import ActionIn, HistoryEntry, ResourceRead, StepRead
 from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
@@ -35,6 +38,31 @@ def list_resources(
     key = (lambda r: [r.name, r.id]) if sort == "name" else (lambda r: [r.created_at.isoformat(), r.id])
     items, nxt = page_of(rows, limit, key)
     return Page(items=[ResourceRead.model_validate(r) for r in items], next_cursor=nxt)
+
+
+class UnknownRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    provider_id: str
+    kind: str
+    tenant: str
+    name: str
+    status: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class DriftRead(BaseModel):
+    drifting: list[ResourceRead] = Field(description="Inventory resources missing from or differing in the cloud")
+    unknown: list[UnknownRead] = Field(description="Cloud resources no inventory row knows")
+
+
+@router.get("/inventory/drift", response_model=DriftRead)
+def inventory_drift(request: Request, session: DbSession, actor: CurrentActor) -> DriftRead:
+    """What reconciliation found (operators)."""
+    drifting, unknown = sync.drift(session, actor=actor, interval_s=request.app.state.settings.reconcile_interval_s)
+    return DriftRead(drifting=[ResourceRead.model_validate(r) for r in drifting],
+                     unknown=[UnknownRead.model_validate(u) for u in unknown])
 
 
 @router.get("/resources/{resource_id}", response_model=ResourceRead)

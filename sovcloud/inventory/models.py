@@ -62,6 +62,7 @@ class Resource(IdMixin, Base):
     reminded_at: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    drift: Mapped[str | None] = mapped_column(String(20))  #: missing | changed, set by reconciliation
     vcpus: Mapped[int] = mapped_column(default=0)  #: footprint: virtual CPUs
     ram_mb: Mapped[int] = mapped_column(default=0)  #: footprint: RAM in MiB
     storage_gb: Mapped[int] = mapped_column(default=0)  #: footprint: GB of block storage
@@ -76,3 +77,18 @@ class Resource(IdMixin, Base):
     @property
     def organisation_id(self) -> uuid.UUID:
         return self.project.organisation_id
+
+
+class UnknownResource(IdMixin, Base):
+    """Something the cloud holds that no inventory row knows: found by reconciliation, never adopted
+    silently. Confirmed once seen in two passes at least ``reconcile_interval_s`` apart."""
+
+    __tablename__ = "inventory_unknown"
+
+    provider_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    tenant: Mapped[str] = mapped_column(String(64))  #: the provider's tenant (a sovcloud project id)
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(30))
+    first_seen: Mapped[datetime] = mapped_column()
+    last_seen: Mapped[datetime] = mapped_column()

@@ -26,6 +26,7 @@ class ResourceRead(BaseModel):
     end_date: datetime | None
     created_at: datetime
     deleted_at: datetime | None
+    drift: str | None = Field(description="missing | changed, found by reconciliation")
     vcpus: int
     ram_mb: int = Field(description="RAM in MiB")
     storage_gb: int = Field(description="Block storage in GB")

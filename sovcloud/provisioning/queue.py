@@ -62,17 +62,22 @@ class TaskQueue:
         """Consume the queue in this process (blocks), with a reaper thread."""
         from sovcloud.db import transaction
         from sovcloud.inventory.service import expiry_sweep
+        from sovcloud.inventory.sync import reconcile
         from sovcloud.provisioning.reaper import reap
 
         self.install()
         runtime = self.runtime
 
         def reaper() -> None:
+            last_reconcile = 0.0
             while True:
                 try:
                     reap(runtime)
                     with transaction(runtime.sessions) as session:
                         expiry_sweep(session)
+                    if time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
+                        last_reconcile = time.monotonic()
+                        reconcile(runtime)
                 except Exception:  # the database may be briefly away: try again next round
                     log.exception("reaper round failed")
                 time.sleep(self.settings.reaper_interval_s)
