@@ -27,7 +27,7 @@ from sovcloud.clock import now
 from sovcloud.tenancy.models import Organisation
 
 GENESIS = "0" * 64
-_HEAD_KEY = "sovcloud.audit_head"
+_PENDING_KEY = "sovcloud.audit_pending"
 _CHAINED = ("seq", "occurred_at", "actor_id", "actor_name", "organisation_id", "source_ip", "request_id",
             "action", "target_type", "target_id", "outcome", "details", "prev_hash")
 
@@ -76,7 +76,8 @@ def record(
     outcome: str = "success",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one entry to the journal in the caller's transaction.
+    """Append one entry to the journal in the caller's transaction (chained when it commits, so the entry
+    and the change it records commit together or not at all).
 
     ``target`` may be any model with an ``id``; its organisation is found from ``organisation_id`` or
     ``project.organisation_id`` attributes when not given.
@@ -85,15 +86,7 @@ def record(
         target_type = target_type or type(target).__tablename__.rstrip("s")
         target_id = target_id or getattr(target, "id", None)
         organisation_id = organisation_id or _organisation_of(target)
-    head = session.info.get(_HEAD_KEY)
-    if head is None:  # first entry of this transaction: lock the head until it commits
-        head = session.get(AuditHead, 1, with_for_update=True)
-        if head is None:
-            head = AuditHead(id=1, seq=0, hash=GENESIS, mac="")
-            session.add(head)
-        session.info[_HEAD_KEY] = head
     event = AuditEvent(
-        seq=head.seq + 1,
         occurred_at=now(),
         actor_id=actor.user_id,
         actor_name=actor.username,
@@ -105,20 +98,35 @@ def record(
         target_id=str(target_id) if target_id is not None else None,
         outcome=outcome,
         details=json.loads(json.dumps(details or {}, default=str)),
-        prev_hash=head.hash,
     )
-    event.hash = chain_hash(event)
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    head.mac = _head_mac(AuditKey.value, head.seq, head.hash)
+    session.info.setdefault(_PENDING_KEY, []).append(event)
     return event
 
 
-@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "before_commit")
+def chain_pending(session: Session) -> None:
+    """Chain the transaction's entries at commit time: the head row is locked only from here to the end
+    of the commit, so concurrent writers wait for each other as briefly as possible. Code that must read
+    its own entries before committing may call it earlier."""
+    pending: list[AuditEvent] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    head = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS, mac="")
+        session.add(head)
+    for event in pending:
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = chain_hash(event)
+        head.seq, head.hash = event.seq, event.hash
+    head.mac = _head_mac(AuditKey.value, head.seq, head.hash)
+    session.add_all(pending)
+
+
 @sa_event.listens_for(Session, "after_rollback")
 @sa_event.listens_for(Session, "after_soft_rollback")
-def _forget_head(session: Session, *_args: Any) -> None:
-    session.info.pop(_HEAD_KEY, None)
+def _drop_pending(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING_KEY, None)
 
 
 def _organisation_of(target: Any) -> uuid.UUID | None:

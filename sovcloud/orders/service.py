@@ -219,6 +219,7 @@ def decide(session: Session, *, actor: Actor, order_id: uuid.UUID, decision: Dec
     elif sum(a.decision == Decision.APPROVE for a in order.approvals) >= order.approvals_required:
         names = ", ".join(a.approver_name for a in order.approvals)
         _approved(session, order, actor, reason=f"Approuvée par {names}.")
+    session.flush()
     return order
 
 

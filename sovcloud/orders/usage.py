@@ -4,6 +4,8 @@ same thing (a resource counts only once its order is no longer reserving)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 from dataclasses import fields
 
 from sqlalchemy import and_, func, or_, select
@@ -65,3 +67,30 @@ def check(session: Session, project_id: uuid.UUID, extra: Limits) -> tuple[Limit
                  f"disponible(s) sur {q}" for k, (_total, q) in over.items()]
         raise QuotaExceeded("Quota du projet dépassé — " + " ; ".join(parts) + ".", resources=list(over))
     return quota, used
+
+
+def usage_by_project(session: Session, project_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Limits]:
+    """:func:`usage` of several projects at once, in two grouped queries (for dashboards)."""
+    ids = list(project_ids)
+    found = {pid: Limits() for pid in ids}
+    if not ids:
+        return found
+    live_order = select(Order.id).where(Order.project_id.in_(ids), Order.status.in_(RESERVING))
+    queries: list[Any] = [
+        select(Order.project_id, *_sum(Order)).where(
+            Order.project_id.in_(ids), Order.status.in_(RESERVING)).group_by(Order.project_id),
+        select(Resource.project_id, *_sum(Resource)).where(
+            Resource.project_id.in_(ids), Resource.state.in_(COUNTED),
+            or_(Resource.order_id.is_(None), Resource.order_id.not_in(live_order))).group_by(Resource.project_id),
+    ]
+    for query in queries:
+        for row in session.execute(query):
+            found[row[0]] = found[row[0]] + Limits(*[int(v) for v in row[1:]])
+    return found
+
+
+def limits_by_project(session: Session, project_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Limits]:
+    """:func:`limits` of several projects at once (no lock)."""
+    ids = list(project_ids)
+    rows = {q.project_id: q for q in session.scalars(select(Quota).where(Quota.project_id.in_(ids)))} if ids else {}
+    return {pid: Limits.of(rows.get(pid)) for pid in ids}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from sovcloud.audit import service as audit_service
 from sovcloud.audit.models import AuditEvent
 from sovcloud.catalog import pricing, service
 from sovcloud.catalog.errors import NotOrderable
@@ -89,6 +90,7 @@ def test_only_catalogue_managers_write(world, catalog, who):
 
 
 def test_every_change_is_journaled(world, catalog, frozen):
+    audit_service.chain_pending(catalog)  # entries are chained at commit; this test counts them before
     before = catalog.scalar(select(func.count()).select_from(AuditEvent))
     offering, plan = _restricted(catalog, world, world.orgs["A"])
     service.update_offering(catalog, actor=SYSTEM, offering_id=offering.id, name="VM DR", restricted_to=[])
@@ -98,6 +100,7 @@ def test_every_change_is_journaled(world, catalog, frozen):
                        prices=[pricing.PriceInput(plan.id, per_hour=pricing.Decimal("0.05"))])
     frozen.advance(hours=1)
     pricing.publish_price_list(catalog, actor=SYSTEM, price_list_id=draft.id)
+    audit_service.chain_pending(catalog)
     actions = list(catalog.scalars(select(AuditEvent.action).order_by(AuditEvent.seq).offset(before)))
     assert actions == ["catalog.group.created", "catalog.group.members_set", "catalog.offering.created",
                        "catalog.plan.created", "catalog.offering.updated", "catalog.price_list.created",
