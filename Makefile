@@ -6,7 +6,8 @@ STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
 export SOVCLOUD_PORT ?= 8000
 
-.PHONY: run test install install-test lint typecheck unit migrate seed clean assets screenshots
+.PHONY: run test install install-test lint typecheck unit migrate seed clean assets screenshots devcloud devcloud-down \
+	test-openstack
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,6 +55,19 @@ typecheck:
 
 unit:
 	$(BIN)/pytest -q -n 2 --dist loadgroup -p no:cacheprovider
+
+## make devcloud: a real OpenStack (Keystone, Placement, Glance, Nova fake, Neutron, Cinder fake) on 127.0.0.1,
+## from PyPI into .devcloud/venv pinned by devcloud/constraints.txt; clouds.yaml in .devcloud/ (cloud "sovdc")
+devcloud:
+	$(PY) -m devcloud up
+
+devcloud-down:
+	$(PY) -m devcloud down
+
+## make test-openstack: the provider contract and the OpenStack tests against the devcloud (started if needed)
+test-openstack: install-test
+	SOVCLOUD_TEST_OPENSTACK=1 $(BIN)/pytest -q -p no:cacheprovider tests/providers/test_openstack_contract.py \
+		tests/openstack
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

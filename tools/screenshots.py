@@ -34,9 +34,10 @@ def _serve(scratch: Path) -> str:
 
     settings = Settings(database_url=f"sqlite:///{scratch}/demo.db", secret_key=SecretStr("screenshots-" + "s" * 40),
                         queue_path=scratch / "queue.db", simulator_database_url=f"sqlite:///{scratch}/sim.db",
-                        log_json=False, log_level="WARNING")
+                        log_json=False, log_level="WARNING", simulator_build_delay_s=0.5, poll_interval_s=0.2)
     upgrade(settings.database_url)
-    app = create_app(settings)
+    app = create_app(settings, install_queue=False)
+    threading.Thread(target=_worker, args=(settings,), daemon=True).start()
     with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
         demo.seed(session, settings=settings)
     with socket.socket() as s:
@@ -68,6 +69,38 @@ def _shot(page: Page, name: str) -> None:
     print(f"screenshots: {OUT.relative_to(ROOT) / name}.png")
 
 
+def _ordering(page: Page, base: str) -> None:
+    """As admin.mi: order four servers (the estimate follows the form), watch them delivered, open one."""
+    page.goto(f"{base}/orders/new")
+    page.get_by_label("Gabarit").select_option(index=1)
+    page.get_by_label("Nom de la ressource").fill("portail")
+    page.get_by_label("Quantité", exact=True).fill("3")
+    page.get_by_label("Quantité", exact=True).press("Tab")
+    page.locator("#estimate-monthly", has_text="87,60").wait_for()
+    _shot(page, "order-form")
+    page.get_by_role("button", name="Passer la commande").click()
+    page.locator("#order-status", has_text="Livrée").wait_for(timeout=60_000)
+    _shot(page, "order")
+    page.goto(f"{base}/orders")
+    _shot(page, "orders")
+    page.goto(f"{base}/resources")
+    _shot(page, "resources")
+    page.get_by_role("link", name="portail-1").click()
+    page.wait_for_load_state()
+    _shot(page, "resource")
+
+
+def _worker(settings: object) -> None:
+    """Provisioning beside the server, as a worker would run it (servers build in 0.5 s here)."""
+    from sovcloud.provisioning.reaper import drain
+    from sovcloud.provisioning.runtime import make_runtime
+
+    runtime = make_runtime(settings, lambda step_id, delay: None)  # type: ignore[arg-type]
+    while True:
+        drain(runtime, max_rounds=50)
+        time.sleep(0.2)
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sovcloud-shots-") as scratch, sync_playwright() as pw:
@@ -83,6 +116,11 @@ def main() -> int:
         _shot(page, "organisation")
         page.goto(f"{base}/account")
         _shot(page, "account")
+        _ordering(page, base)
+        page.context.clear_cookies()
+        _login(page, base, "operateur")
+        page.goto(f"{base}/operator")
+        _shot(page, "operator")
         page.context.clear_cookies()
         _login(page, base, "rssi")
         page.goto(f"{base}/audit")

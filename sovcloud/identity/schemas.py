@@ -54,7 +54,7 @@ class SuspendIn(BaseModel):
 
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    expires_in_days: int = Field(default=90, ge=1, description="Lifetime in days")
+    expires_in_days: int = Field(default=90, ge=1, le=3650, description="Lifetime in days (the settings cap it)")
     organisation_id: uuid.UUID | None = None
     project_id: uuid.UUID | None = None
 

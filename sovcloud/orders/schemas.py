@@ -83,7 +83,7 @@ class DecisionIn(BaseModel):
 
 class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
-    position: int = Field(ge=0, description="Rules are tried in increasing position")
+    position: int = Field(ge=0, le=1_000_000, description="Rules are tried in increasing position")
     outcome: RuleOutcome
     conditions: dict[str, Any] = Field(default_factory=dict, description="min_monthly_cost, classifications, "
                                        "sites, organisation_ids, offering_kinds, max_quota_headroom_pct")
@@ -93,7 +93,7 @@ class RuleIn(BaseModel):
 
 
 class RuleUpdate(BaseModel):
-    position: int | None = Field(default=None, ge=0)
+    position: int | None = Field(default=None, ge=0, le=1_000_000)
     outcome: RuleOutcome | None = None
     conditions: dict[str, Any] | None = None
     approver_role: str | None = None
@@ -101,7 +101,14 @@ class RuleUpdate(BaseModel):
     enabled: bool | None = None
 
 
-class RuleRead(RuleIn):
+class RuleRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    name: str
+    position: int
+    outcome: RuleOutcome
+    conditions: dict[str, Any]
+    approver_role: str | None
+    approvals_required: int = Field(description="0 for rules that do not ask for approval")
+    enabled: bool

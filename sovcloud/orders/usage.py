@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import fields
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session

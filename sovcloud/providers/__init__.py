@@ -2,7 +2,7 @@
 
 >>> provider = build_provider("simulator", database_url="sqlite:////var/lib/sovcloud/sim.db")
 
-An adapter registers itself with :func:`register_provider` (the OpenStack one will, as "openstack");
+An adapter registers itself with :func:`register_provider` (the OpenStack one does, as "openstack");
 workers build the configured one and never import an implementation directly.
 """
 
@@ -61,6 +61,15 @@ def _simulator(**config: Any) -> CloudProvider:
 
 
 register_provider("simulator", _simulator)
+
+
+def _openstack(**config: Any) -> CloudProvider:
+    from sovcloud.providers.openstack import build
+
+    return build(**config)
+
+
+register_provider("openstack", _openstack)
 
 __all__ = [
     "BadInputError",

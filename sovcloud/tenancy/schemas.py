@@ -67,12 +67,16 @@ class MembershipRead(BaseModel):
     project_id: uuid.UUID | None
 
 
+#: largest quota value (PostgreSQL INTEGER columns)
+MAX_QUOTA = 2_000_000_000
+
+
 class QuotaValues(BaseModel):
-    vcpus: int = Field(default=0, ge=0, description="Virtual CPUs")
-    ram_mb: int = Field(default=0, ge=0, description="RAM in MiB")
-    storage_gb: int = Field(default=0, ge=0, description="Block storage in GB")
-    instances: int = Field(default=0, ge=0, description="Servers")
-    public_ips: int = Field(default=0, ge=0, description="Floating IPs")
+    vcpus: int = Field(default=0, ge=0, le=MAX_QUOTA, description="Virtual CPUs")
+    ram_mb: int = Field(default=0, ge=0, le=MAX_QUOTA, description="RAM in MiB")
+    storage_gb: int = Field(default=0, ge=0, le=MAX_QUOTA, description="Block storage in GB")
+    instances: int = Field(default=0, ge=0, le=MAX_QUOTA, description="Servers")
+    public_ips: int = Field(default=0, ge=0, le=MAX_QUOTA, description="Floating IPs")
 
 
 class QuotaRead(BaseModel):

@@ -21,7 +21,7 @@ from sovcloud.identity.users import find_user
 from sovcloud.tenancy import members, quotas, service
 from sovcloud.tenancy.models import Organisation, Project
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
-from sovcloud.web.pages import gauges
+from sovcloud.web.pages import gauges, project_gauges
 
 router = APIRouter(route_class=PortalRoute)
 TREE_LIMIT = 2000
@@ -96,7 +96,7 @@ def _project_page(request: Request, session: Session, actor: Actor, project_id: 
     context = {
         "project": project, "org": project.organisation,
         "members": _section(members.members_of, session, actor=actor, project_id=project.id),
-        "gauges": gauges(status_, measured=False) if status_ else None,
+        "gauges": project_gauges(session, actor, project) if status_ else None,
         "limits": status_.limits if status_ else None, "roles": _roles(Level.PROJECT),
         "done": DONE.get(str(request.query_params.get("done"))), **extra,
     }

@@ -60,10 +60,11 @@ class SecurityHeaders:
 
 def mount_portal(app: FastAPI, settings: Settings) -> None:
     """Add the portal to ``app`` (built by ``create_app``)."""
-    from sovcloud.web import account, admin, audit, auth, pages
+    from sovcloud.web import account, admin, audit, auth, notifications, operator, ordering, orders, pages, resources
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, pages, account, admin, audit):
+    # ordering before orders: /orders/new and /orders/estimate before /orders/{order_id}
+    for module in (auth, pages, account, admin, audit, ordering, orders, resources, operator, notifications):
         app.include_router(module.router, include_in_schema=False)
     app.add_middleware(SecurityHeaders)
 

@@ -25,10 +25,12 @@ from sovcloud.config import Settings
 from sovcloud.db import transaction
 from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
-from sovcloud.web import csrf, i18n
+from sovcloud.supervision.notifications import notifications_of
+from sovcloud.web import csrf, i18n, labels
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals.update(labels.GLOBALS)
 
 ROLE_LABELS = {
     Role.PLATFORM_OPERATOR: "Opérateur de la plateforme", Role.SECURITY_OFFICER: "Officier de sécurité",
@@ -38,6 +40,8 @@ ROLE_LABELS = {
 }
 RESOURCE_LABELS = {"vcpus": "vCPU", "ram_mb": "Mémoire (Mio)", "storage_gb": "Stockage (Go)",
                    "instances": "Instances", "public_ips": "IP publiques"}
+#: the header badge counts unread notifications up to this (then shows "99+")
+UNREAD_CAP = 100
 KIND_LABELS = {"ministry": "Ministère", "directorate": "Direction", "service": "Service"}
 
 
@@ -72,9 +76,22 @@ def current_actor(request: Request, session: Session) -> Actor:
 
 @contextmanager
 def acting(request: Request, *, write: bool = False) -> Iterator[tuple[Session, Actor]]:
-    """A unit of work and the actor it runs for."""
+    """A unit of work and the actor it runs for (full pages also learn the unread notifications count).
+
+    Checking the session cookie may touch the session's ``last_seen_at`` (every 30 s): a read-only page
+    then drops that change and writes it in a short writing unit of its own, because on SQLite a deferred
+    (read) transaction that starts writing after another connection committed fails with "database is
+    locked" instead of waiting its turn."""
     with unit_of_work(request, write=write) as session:
-        yield session, current_actor(request, session)
+        with session.no_autoflush:
+            actor = current_actor(request, session)
+        if not write and session.dirty:
+            session.rollback()
+            with unit_of_work(request, write=True) as touch:
+                actor = current_actor(request, touch)
+        if not request.headers.get("hx-request"):
+            request.state.unread = len(notifications_of(session, actor=actor, unread_only=True, limit=UNREAD_CAP))
+        yield session, actor
 
 
 def parse_id(value: str) -> uuid.UUID:
@@ -99,16 +116,34 @@ def redirect(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def holds(actor: Actor, permission: Permission) -> bool:
+    """Whether ``actor`` holds ``permission`` somewhere (to show a menu entry; services still decide)."""
+    return any(permission in g.permissions for g in actor.grants) and (actor.mfa_verified or not actor.needs_mfa)
+
+
 def navigation(request: Request, actor: Actor | None) -> list[tuple[str, str]]:
     """Main menu entries (path, French label) the actor's roles open."""
     if actor is None:
         return []
-    items = [("/", "Tableau de bord"), ("/organisations", "Organisations")]
-    if any(Permission.AUDIT_READ in g.permissions for g in actor.grants) and (actor.mfa_verified
-                                                                              or not actor.needs_mfa):
+    items = [("/", "Tableau de bord")]
+    if holds(actor, Permission.ORDER_CREATE):
+        items.append(("/orders/new", "Commander"))
+    items += [("/orders", "Commandes")]
+    if holds(actor, Permission.ORDER_APPROVE):
+        items.append(("/approvals", "Approbations"))
+    items += [("/resources", "Ressources"), ("/organisations", "Organisations")]
+    if holds(actor, Permission.AUDIT_READ):
         items.append(("/audit", "Journal d'audit"))
+    if actor.is_platform_wide and holds(actor, Permission.CAPACITY_READ):
+        items.append(("/operator", "Console opérateur"))
     items.append(("/account", "Mon compte"))
     return items
+
+
+def current_entry(nav: list[tuple[str, str]], path: str) -> str | None:
+    """The menu entry the page belongs to: the longest matching prefix."""
+    matches = [href for href, _ in nav if path == href or (href != "/" and path.startswith(href))]
+    return max(matches, key=len) if matches else None
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200,
@@ -116,9 +151,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """Render a page in the request's language, with the CSRF token and the menu for ``actor``."""
     lang = i18n.language(request)
     actor = actor or getattr(request.state, "actor", None)
+    nav = navigation(request, actor)
     ctx: dict[str, Any] = {
         "lang": lang, "_": i18n.translator(lang), "langs": i18n.LANGS, "actor": actor,
-        "csrf_token": csrf.token_for(request), "nav": navigation(request, actor), "path": request.url.path,
+        "csrf_token": csrf.token_for(request), "nav": nav, "path": request.url.path,
+        "nav_current": current_entry(nav, request.url.path), "unread": getattr(request.state, "unread", 0),
+        "money": lambda v, places=2: i18n.money(v, lang, places),
         "num": lambda v: i18n.number(v, lang), "when": lambda v: i18n.moment(v, lang),
         "role_label": lambda r: ROLE_LABELS.get(Role(r), str(r)), "resource_labels": RESOURCE_LABELS,
         "kind_label": lambda k: KIND_LABELS.get(k, k), "can": lambda p, scope=None: _can(actor, p, scope),

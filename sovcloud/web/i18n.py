@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from starlette.requests import Request
 
@@ -42,3 +43,12 @@ def moment(value: datetime | None, lang: str) -> str:
     if value is None:
         return "—"
     return value.strftime("%d/%m/%Y %H:%M UTC" if lang == "fr" else "%Y-%m-%d %H:%M UTC")
+
+
+def money(value: Decimal | int | None, lang: str, places: int = 2) -> str:
+    """An amount in euros, to the cent by default: 1 234,50 € (fr) or €1,234.50 (en)."""
+    amount = Decimal(value or 0)
+    text = f"{amount:,.{places}f}"
+    if lang == "fr":
+        return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+    return "€" + text

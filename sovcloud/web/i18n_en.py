@@ -1,5 +1,7 @@
 """English text of the portal's French messages (the French text is the key)."""
 
+from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
+
 MESSAGES: dict[str, str] = {
     # layout
     "Accès rapide": "Quick access", "Contenu": "Content", "Menu": "Menu", "Pied de page": "Footer",
@@ -181,3 +183,5 @@ MESSAGES: dict[str, str] = {
     "ses modalités d'utilisation.": "sovcloud is free software under the EUPL-1.2 licence. The State design system "
                                    "is used under its terms of use.",
 }
+
+MESSAGES.update({k: v for k, v in _CLOUD.items() if k not in MESSAGES})

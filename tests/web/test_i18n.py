@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from sovcloud.errors import DomainError
-from sovcloud.web import admin, common
+from sovcloud.web import admin, common, labels
 from sovcloud.web.csrf import CsrfRefused
 from sovcloud.web.i18n_en import MESSAGES
 
@@ -35,6 +35,11 @@ def _errors() -> set[str]:
 def test_every_message_is_translated():
     python_labels = {*common.ROLE_LABELS.values(), *common.RESOURCE_LABELS.values(), *common.KIND_LABELS.values(),
                      *admin.DONE.values(), "Tableau de bord", "Organisations", "Journal d'audit", "Mon compte",
-                     "success", "failure", "denied"}
+                     "success", "failure", "denied", "Commander", "Commandes", "Approbations", "Ressources",
+                     "Console opérateur"}
+    for table in (labels.ORDER_LABELS, labels.STATE_LABELS, labels.STATUS_LABELS, labels.RESOURCE_KINDS,
+                  labels.OFFERING_KINDS, labels.CLASSIFICATIONS, labels.OUTCOMES, labels.DECISIONS, labels.ACTIONS,
+                  labels.DONE):
+        python_labels |= set(table.values())
     missing = sorted((_template_messages() | python_labels | _errors()) - MESSAGES.keys())
     assert not missing, missing

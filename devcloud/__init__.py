@@ -1,0 +1,1 @@
+"""The sovcloud test cloud (see ``python -m devcloud --help``)."""

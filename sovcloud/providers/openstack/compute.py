@@ -1,0 +1,264 @@
+"""Servers and server groups on Nova."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from openstack import exceptions as sdk
+
+from sovcloud.providers.dto import (
+    Flavor,
+    Image,
+    Server,
+    ServerAddress,
+    ServerGroup,
+    ServerGroupPolicy,
+    ServerSpec,
+    ServerStatus,
+)
+from sovcloud.providers.errors import BadInputError, ConflictError, NotFoundError
+from sovcloud.providers.openstack.errors import translated
+from sovcloud.providers.openstack.identity import KEY_META, OpenStackBase, key_tag
+
+#: Metadata keys sovcloud sets for itself, hidden from ``Server.metadata``.
+_INTERNAL = (KEY_META, "sovcloud_tenant")
+#: Server groups carry no metadata: the key's digest is a name suffix, hidden from ``ServerGroup.name``.
+_GROUP_SEP = "~"
+
+
+def parse_time(value: str | None) -> datetime:
+    """An OpenStack timestamp (with or without zone) as aware UTC."""
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class ComputeOps(OpenStackBase):
+    """Nova: flavors, servers, their actions, server groups."""
+
+    _flavor_cache: list[Flavor] | None = None
+
+    # -- flavors ----------------------------------------------------------------------------------------
+    @translated
+    def flavors(self) -> list[Flavor]:
+        """Public flavors, smallest first (cached: the catalogue rarely changes)."""
+        if self._flavor_cache is None:
+            rows = [Flavor(id=f.id, name=f.name, vcpus=f.vcpus, ram_mib=f.ram, disk_gb=f.disk)
+                    for f in self.admin.compute.flavors(details=True)]  # fmt: skip
+            self._flavor_cache = sorted(rows, key=lambda f: (f.vcpus, f.ram_mib, f.disk_gb, f.name))
+        return self._flavor_cache
+
+    def _flavor_id(self, flavor: Any) -> str:
+        if flavor is None:
+            return ""
+        # since microversion 2.47 the server embeds its flavor by name (the SDK may put that name in ``id``)
+        name = getattr(flavor, "original_name", None) or getattr(flavor, "name", None)
+        known = {f.id for f in self.flavors()}
+        if getattr(flavor, "id", None) in known:
+            return str(flavor.id)
+        return next((f.id for f in self.flavors() if f.name in (name, getattr(flavor, "id", None))), name or "")
+
+    # -- conversion -------------------------------------------------------------------------------------
+    def _server(self, tenant: str, raw: Any, conn: Any | None = None) -> Server:
+        addresses: list[ServerAddress] = []
+        network_ids: list[str] = []
+        if raw.addresses:
+            conn = conn or self._conn(tenant)
+            by_name = {n.name: n.id for n in conn.network.networks()}
+            for net_name, entries in raw.addresses.items():
+                net_id = by_name.get(net_name)
+                if net_id and net_id not in network_ids:
+                    network_ids.append(net_id)
+                for entry in entries:
+                    floating = entry.get("OS-EXT-IPS:type") == "floating"
+                    addresses.append(ServerAddress(network_id=None if floating else net_id, address=entry["addr"],
+                                                   kind="floating" if floating else "fixed"))  # fmt: skip
+        groups = getattr(raw, "server_groups", None) or []
+        metadata = {k: str(v) for k, v in (raw.metadata or {}).items() if k not in _INTERNAL}
+        status = raw.status or ""
+        return Server(
+            id=raw.id, tenant=tenant, name=raw.name, status=ServerStatus.from_upstream(status),  # type: ignore[arg-type]
+            task_state=raw.task_state or None, flavor_id=self._flavor_id(raw.flavor),
+            image_id=(raw.image or {}).get("id", "") if isinstance(raw.image, dict) else getattr(raw.image, "id", ""),
+            site=raw.availability_zone or None, host=raw.compute_host or None, addresses=tuple(addresses),
+            network_ids=tuple(network_ids),
+            security_group_ids=tuple(sorted({g["name"] for g in raw.security_groups or [] if "name" in g})),
+            server_group_id=groups[0] if groups else None, key_name=raw.key_name, metadata=metadata,
+            created_at=parse_time(raw.created_at), updated_at=parse_time(raw.updated_at),
+            fault=(raw.fault or {}).get("message") if raw.fault else None, raw_status=status,
+        )  # fmt: skip
+
+    # -- servers ----------------------------------------------------------------------------------------
+    def _find_by_key(self, conn: Any, idempotency_key: str) -> Any:
+        for raw in conn.compute.servers(details=True):
+            if (raw.metadata or {}).get(KEY_META) == idempotency_key:
+                return raw
+        return None
+
+    def _keypair(self, conn: Any, spec: ServerSpec) -> str | None:
+        if not spec.ssh_public_key:
+            return spec.key_name
+        name = spec.key_name or "sovcloud"
+        name = f"{name}-{hashlib.sha256(spec.ssh_public_key.encode()).hexdigest()[:12]}"
+        if conn.compute.find_keypair(name) is None:
+            conn.compute.create_keypair(name=name, public_key=spec.ssh_public_key)
+        return name
+
+    @translated
+    def create_server(self, tenant: str, spec: ServerSpec, *, idempotency_key: str) -> Server:
+        """Create a server stamped with ``sovcloud_key``, or return the one a previous try created."""
+        conn = self._conn(tenant)
+        existing = self._find_by_key(conn, idempotency_key)
+        if existing is not None:
+            return self._server(tenant, existing, conn)
+        if spec.flavor_id not in {f.id for f in self.flavors()}:
+            raise BadInputError(f"unknown flavor {spec.flavor_id!r}")
+        attrs: dict[str, Any] = {
+            "name": spec.name, "flavor_id": spec.flavor_id, "image_id": spec.image_id,
+            "metadata": {**spec.metadata, KEY_META: idempotency_key, "sovcloud_tenant": tenant[:255]},
+            "networks": [{"uuid": n} for n in spec.network_ids] if spec.network_ids else "none",
+        }  # fmt: skip
+        if spec.security_group_ids:
+            attrs["security_groups"] = [{"name": g} for g in spec.security_group_ids]
+        if spec.site:
+            attrs["availability_zone"] = spec.site
+        if spec.server_group_id:
+            attrs["scheduler_hints"] = {"group": spec.server_group_id}
+        if spec.user_data:
+            attrs["user_data"] = base64.b64encode(spec.user_data.encode()).decode()
+        key_name = self._keypair(conn, spec)
+        if key_name:
+            attrs["key_name"] = key_name
+        raw = conn.compute.create_server(**attrs)
+        if spec.server_group_id:  # Nova records membership once the server is scheduled: wait, bounded
+            self._wait(lambda: conn.compute.get_server_group(spec.server_group_id).member_ids or [],
+                       lambda members: raw.id in members, what="server group membership")  # fmt: skip
+        return self._server(tenant, conn.compute.get_server(raw.id), conn)
+
+    @translated
+    def get_server(self, tenant: str, server_id: str) -> Server:
+        """One server of the tenant."""
+        conn = self._conn(tenant, create=False)
+        raw = conn.compute.get_server(server_id)
+        if raw.status == "VERIFY_RESIZE" and raw.task_state is None:  # a resize whose confirm was lost
+            with contextlib.suppress(sdk.BadRequestException, sdk.ConflictException):  # confirming already
+                conn.compute.confirm_server_resize(raw)
+            raw = conn.compute.get_server(server_id)
+        return self._server(tenant, raw, conn)
+
+    @translated
+    def servers(self, tenant: str) -> list[Server]:
+        """All servers of the tenant."""
+        try:
+            conn = self._conn(tenant, create=False)
+        except NotFoundError:
+            return []
+        return [self._server(tenant, raw, conn) for raw in conn.compute.servers(details=True)]
+
+    @translated
+    def delete_server(self, tenant: str, server_id: str) -> None:
+        """Delete a server (Nova detaches its volumes and unbinds its floating IPs)."""
+        conn = self._conn(tenant, create=False)
+        conn.compute.delete_server(server_id, ignore_missing=False)
+
+    def _action(self, tenant: str, server_id: str, expected: tuple[str, ...], verb: str) -> Any:
+        conn = self._conn(tenant, create=False)
+        raw = conn.compute.get_server(server_id)
+        if raw.status not in expected or raw.task_state:
+            raise ConflictError(f"cannot {verb} server {server_id} in state {raw.status}/{raw.task_state}")
+        return conn, raw
+
+    @translated
+    def start_server(self, tenant: str, server_id: str) -> Server:
+        """Power on a SHUTOFF server."""
+        conn, raw = self._action(tenant, server_id, ("SHUTOFF",), "start")
+        conn.compute.start_server(raw)
+        return self._server(tenant, conn.compute.get_server(server_id), conn)
+
+    @translated
+    def stop_server(self, tenant: str, server_id: str) -> Server:
+        """Power off an ACTIVE server."""
+        conn, raw = self._action(tenant, server_id, ("ACTIVE",), "stop")
+        conn.compute.stop_server(raw)
+        return self._server(tenant, conn.compute.get_server(server_id), conn)
+
+    @translated
+    def reboot_server(self, tenant: str, server_id: str, *, hard: bool = False) -> Server:
+        """Reboot; the caller waits for ACTIVE *and* an empty task_state."""
+        conn, raw = self._action(tenant, server_id, ("ACTIVE",), "reboot")
+        conn.compute.reboot_server(raw, "HARD" if hard else "SOFT")
+        return self._server(tenant, conn.compute.get_server(server_id), conn)
+
+    @translated
+    def resize_server(self, tenant: str, server_id: str, flavor_id: str) -> Server:
+        """Resize, wait (bounded) for VERIFY_RESIZE, confirm. ``get_server`` confirms if this wait timed out."""
+        if flavor_id not in {f.id for f in self.flavors()}:
+            raise BadInputError(f"unknown flavor {flavor_id!r}")
+        conn, raw = self._action(tenant, server_id, ("ACTIVE", "SHUTOFF"), "resize")
+        conn.compute.resize_server(raw, flavor_id)
+
+        def settled(s: Any) -> bool:
+            done = s.status == "ACTIVE" and not s.task_state and self._flavor_id(s.flavor) == flavor_id
+            return bool(s.status in ("VERIFY_RESIZE", "ERROR") or done)
+
+        raw = self._wait(lambda: conn.compute.get_server(server_id), settled, what="resize to finish")
+        if raw.status == "VERIFY_RESIZE":
+            conn.compute.confirm_server_resize(raw)
+        return self._server(tenant, conn.compute.get_server(server_id), conn)
+
+    @translated
+    def snapshot_server(self, tenant: str, server_id: str, name: str, *, idempotency_key: str) -> Image:
+        """Snapshot to a private image stamped with ``sovcloud_key``."""
+        conn = self._conn(tenant)
+        for image in conn.image.images(owner=self._project_id(tenant, create=False)):
+            if (image.properties or {}).get(KEY_META) == idempotency_key or getattr(image, KEY_META, None) == (
+                idempotency_key
+            ):
+                return self._image(tenant, image)
+        image = conn.compute.create_server_image(server_id, name, metadata={KEY_META: idempotency_key})
+        return self._image(tenant, conn.image.get_image(image.id))
+
+    def _image(self, tenant: str, raw: Any) -> Image:  # provided by ImageOps
+        raise NotImplementedError
+
+    # -- server groups ----------------------------------------------------------------------------------
+    def _group(self, tenant: str, raw: Any) -> ServerGroup:
+        policy = raw.policy or (raw.policies or ["anti-affinity"])[0]
+        return ServerGroup(id=raw.id, tenant=tenant, name=(raw.name or "").split(_GROUP_SEP)[0],
+                           policy=ServerGroupPolicy(policy), member_ids=tuple(raw.member_ids or ()),
+                           created_at=datetime.now(UTC))  # fmt: skip
+
+    @translated
+    def create_server_group(self, tenant: str, name: str, policy: ServerGroupPolicy, *,
+                            idempotency_key: str) -> ServerGroup:  # fmt: skip
+        """Create a server group; its name carries a digest of the key (Nova groups have no metadata)."""
+        conn = self._conn(tenant)
+        stamped = f"{name}{_GROUP_SEP}{key_tag(idempotency_key)}"
+        for raw in conn.compute.server_groups():
+            if raw.name == stamped:
+                return self._group(tenant, raw)
+        return self._group(tenant, conn.compute.create_server_group(name=stamped, policy=policy.value))
+
+    @translated
+    def get_server_group(self, tenant: str, group_id: str) -> ServerGroup:
+        """One server group with its members."""
+        return self._group(tenant, self._conn(tenant, create=False).compute.get_server_group(group_id))
+
+    @translated
+    def server_groups(self, tenant: str) -> list[ServerGroup]:
+        """All server groups of the tenant."""
+        try:
+            conn = self._conn(tenant, create=False)
+        except NotFoundError:
+            return []
+        return [self._group(tenant, raw) for raw in conn.compute.server_groups()]
+
+    @translated
+    def delete_server_group(self, tenant: str, group_id: str) -> None:
+        """Delete a server group (its servers stay)."""
+        self._conn(tenant, create=False).compute.delete_server_group(group_id, ignore_missing=False)

@@ -1,0 +1,164 @@
+"""The operator console: capacity per site and hypervisor, recent orders of every tenant, the approval policy
+(list, add, enable / disable, delete) and the catalogue with its public prices (read-only)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import Permission, Role
+from sovcloud.access.service import authorize
+from sovcloud.catalog import pricing
+from sovcloud.catalog import service as catalog
+from sovcloud.catalog.models import PriceListStatus
+from sovcloud.clock import now
+from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.orders import policies, service
+from sovcloud.orders.choices import Classification, RuleOutcome
+from sovcloud.supervision import capacity
+from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of
+from sovcloud.web.labels import DONE, OFFERING_KINDS
+
+router = APIRouter(route_class=PortalRoute)
+RECENT_ORDERS = 15
+
+
+@dataclass(frozen=True)
+class Use:
+    """One capacity gauge: ``used`` out of ``total``."""
+
+    used: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 0 if self.total <= 0 else min(100, round(100 * self.used / self.total))
+
+
+def _gauges(cores: int, vcpus_used: int, ram_used: int, ram_total: int, ratio: float) -> dict[str, Use]:
+    return {"vcpus": Use(vcpus_used, int(cores * ratio)), "ram": Use(ram_used, ram_total)}
+
+
+@router.get("/operator")
+def console(request: Request) -> Response:
+    """Capacity per site and hypervisor (vCPU used against cores × overcommit, RAM), and the latest orders."""
+    ratio = settings_of(request).simulator_cpu_ratio
+    with acting(request) as (session, actor):
+        authorize(actor, Permission.CAPACITY_READ)
+        error = None
+        try:
+            report: capacity.CapacityReport | None = capacity.report(actor=actor, provider=request.app.state.provider)
+        except capacity.CapacityUnavailable as exc:
+            report, error = None, exc
+        orders = list(session.scalars(service.orders_query(actor).limit(RECENT_ORDERS)))
+        sites = [(s, _gauges(s.cores, s.vcpus_used, s.ram_mb_used, s.ram_mb_total, ratio))
+                 for s in (report.sites if report else [])]
+        hosts = [(h, _gauges(h.cores, h.vcpus_used, h.ram_mb_used, h.ram_mb_total, ratio))
+                 for h in (report.hypervisors if report else [])]
+        return render(request, "operator/index.html", {"sites": sites, "hosts": hosts, "ratio": ratio,
+                                                       "capacity_error": error, "orders": orders})
+
+
+def _rules_page(request: Request, session: Session, actor: Actor, *, status: int = 200, **extra: Any) -> Response:
+    authorize(actor, Permission.POLICY_MANAGE)
+    context = {"rules": policies.list_rules(session, actor=actor), "outcomes": list(RuleOutcome),
+               "approver_roles": [Role.PROJECT_ADMIN, Role.ORGANISATION_ADMIN, Role.FINANCE, Role.PLATFORM_OPERATOR],
+               "classifications": [c.value for c in Classification], "sites": service.SITES,
+               "kinds": OFFERING_KINDS, "done": DONE.get(str(request.query_params.get("done"))), **extra}
+    return render(request, "operator/rules.html", context, status=status, actor=actor)
+
+
+@router.get("/operator/rules")
+def rules(request: Request) -> Response:
+    """The approval policy, in evaluation order."""
+    with acting(request) as (session, actor):
+        return _rules_page(request, session, actor)
+
+
+def _conditions(min_cost: str, headroom: str, classifications: list[str], sites: list[str],
+                kinds: list[str]) -> dict[str, Any]:
+    conditions: dict[str, Any] = {}
+    if min_cost.strip():
+        conditions["min_monthly_cost"] = min_cost.strip().replace(",", ".")
+    if headroom.strip():
+        try:
+            conditions["max_quota_headroom_pct"] = float(headroom.replace(",", "."))
+        except ValueError:
+            raise ValidationFailed("Marge de quota : un pourcentage est attendu.", field="headroom") from None
+    for key, values in (("classifications", classifications), ("sites", sites), ("offering_kinds", kinds)):
+        if values:
+            conditions[key] = values
+    return conditions
+
+
+@router.post("/operator/rules")
+def add_rule(request: Request, name: Annotated[str, Form(min_length=1, max_length=120)],
+             position: Annotated[int, Form(ge=0, le=100_000)], outcome: Annotated[RuleOutcome, Form()],
+             approver_role: Annotated[str, Form(max_length=40)] = "",
+             approvals_required: Annotated[int, Form(ge=0, le=2)] = 1,
+             min_monthly_cost: Annotated[str, Form(max_length=20)] = "",
+             max_quota_headroom_pct: Annotated[str, Form(max_length=10)] = "",
+             classifications: Annotated[list[str] | None, Form()] = None,
+             sites: Annotated[list[str] | None, Form()] = None,
+             offering_kinds: Annotated[list[str] | None, Form()] = None) -> Response:
+    """Add a rule to the policy."""
+    try:
+        with acting(request, write=True) as (session, actor):
+            conditions = _conditions(min_monthly_cost, max_quota_headroom_pct, classifications or [], sites or [],
+                                     offering_kinds or [])
+            policies.create_rule(session, actor=actor, name=name.strip(), position=position, outcome=outcome,
+                                 conditions=conditions, approver_role=approver_role or None,
+                                 approvals_required=approvals_required)
+    except DomainError as exc:
+        with acting(request) as (session, actor):
+            return _rules_page(request, session, actor, status=exc.status, error=exc, form_name=name)
+    return redirect(request, "/operator/rules?done=rule_created")
+
+
+def _rule_change(request: Request, rule_id: uuid.UUID, *, enabled: bool | None = None,
+                 delete: bool = False) -> Response:
+    try:
+        with acting(request, write=True) as (session, actor):
+            if delete:
+                policies.delete_rule(session, actor=actor, rule_id=rule_id)
+            else:
+                policies.update_rule(session, actor=actor, rule_id=rule_id, enabled=enabled)
+    except DomainError as exc:
+        with acting(request) as (session, actor):
+            return _rules_page(request, session, actor, status=exc.status, error=exc)
+    return redirect(request, f"/operator/rules?done={'rule_deleted' if delete else 'rule_updated'}")
+
+
+@router.post("/operator/rules/{rule_id}/enabled")
+def toggle_rule(request: Request, rule_id: str, enabled: Annotated[bool, Form()]) -> Response:
+    """Enable or disable a rule."""
+    return _rule_change(request, parse_id(rule_id), enabled=enabled)
+
+
+@router.post("/operator/rules/{rule_id}/delete")
+def delete_rule(request: Request, rule_id: str) -> Response:
+    """Remove a rule (the page asked for confirmation)."""
+    return _rule_change(request, parse_id(rule_id), delete=True)
+
+
+@router.get("/operator/catalogue")
+def catalogue(request: Request) -> Response:
+    """Offerings, plans and the prices of the default list in force (read-only)."""
+    with acting(request) as (session, actor):
+        offerings = catalog.list_offerings(session, actor=actor, include_retired=True)
+        at = now()
+        lists = pricing.list_price_lists(session, actor=actor, default_only=True, status=PriceListStatus.PUBLISHED)
+        current = next((pl for pl in lists if pl.valid_from and pl.valid_from <= at
+                        and (pl.valid_until is None or pl.valid_until > at)), None)
+        prices: dict[uuid.UUID, tuple[Decimal, Decimal]] = {
+            p.plan_id: (p.per_hour, p.per_gb_month) for p in (current.prices if current else [])}
+        return render(request, "operator/catalogue.html", {"offerings": offerings, "price_list": current,
+                                                           "prices": prices})

@@ -1,0 +1,260 @@
+"""The catalogue and the order form: choose a project, an offering and a plan, the count, site, classification,
+end date and the offering's parameters; the estimate and the quota check follow the fields (HTMX posts the form
+to ``/orders/estimate`` on every change); submitting places the order through ``orders.service.create_order``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sovcloud.access.actor import Actor
+from sovcloud.access.roles import Permission
+from sovcloud.access.service import allows
+from sovcloud.catalog import pricing
+from sovcloud.catalog.models import Offering, Plan
+from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.orders import service, usage
+from sovcloud.orders.choices import Classification
+from sovcloud.tenancy import quotas
+from sovcloud.tenancy import service as tenancy
+from sovcloud.tenancy.models import Project
+from sovcloud.tenancy.quotas import Limits
+from sovcloud.web.common import PortalRoute, acting, redirect, render
+
+router = APIRouter(route_class=PortalRoute)
+PROJECT_LIMIT = 300
+IMAGES = ("debian-12", "ubuntu-24.04", "rocky-9", "windows-2022")
+
+
+@dataclass
+class OrderForm:
+    """The order form's fields as typed (strings), so a refused form comes back as it was."""
+
+    project_id: str = ""
+    offering_id: str = ""
+    plan_id: str = ""
+    name: str = ""
+    count: str = "1"
+    title: str = ""
+    site: str = ""
+    classification: str = Classification.STANDARD.value
+    end_date: str = ""
+    image: str = IMAGES[0]
+    data_volume_gb: str = "0"
+    network_id: str = ""
+    security_groups: str = ""
+    ssh_key: str = ""
+    user_data: str = ""
+    size_gb: str = "50"
+    cidr: str = "10.0.0.0/24"
+    rules: str = ""
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> OrderForm:
+        return cls(**{f.name: str(data.get(f.name, f.default)).strip()[:70_000] for f in fields(cls)})
+
+    def number(self, name: str, label: str) -> int:
+        try:
+            return int(getattr(self, name) or 0)
+        except ValueError:
+            raise ValidationFailed(f"{label} : un nombre entier est attendu.", field=name) from None
+
+    def parameters(self, kind: str) -> dict[str, Any]:
+        """The offering kind's parameters, leaving out what was left empty.
+
+        Raises:
+            ValidationFailed: a number or a rule line that does not read.
+        """
+        if kind == "vm":
+            params: dict[str, Any] = {"image": self.image}
+            if self.number("data_volume_gb", "Volume de données"):
+                params["data_volume_gb"] = self.number("data_volume_gb", "Volume de données")
+            if self.network_id:
+                params["network_id"] = self.network_id
+            groups = [g.strip() for g in self.security_groups.split(",") if g.strip()]
+            if groups:
+                params["security_groups"] = groups
+            for key in ("ssh_key", "user_data"):
+                if getattr(self, key):
+                    params[key] = getattr(self, key)
+            return params
+        if kind == "volume":
+            return {"size_gb": self.number("size_gb", "Taille")}
+        if kind == "network":
+            return {"cidr": self.cidr}
+        if kind == "security_group":
+            return {"rules": [_rule(line) for line in self.rules.splitlines() if line.strip()]}
+        return {}
+
+    def end(self) -> datetime | None:
+        if not self.end_date:
+            return None
+        try:
+            return datetime.combine(date.fromisoformat(self.end_date), time(23, 59), tzinfo=UTC)
+        except ValueError:
+            raise ValidationFailed("Date de fin invalide (format attendu : AAAA-MM-JJ).", field="end_date") from None
+
+
+def _rule(line: str) -> dict[str, Any]:
+    """``tcp 22 0.0.0.0/0`` or ``udp 1000-2000`` or ``icmp`` → a security group rule."""
+    parts = line.split()
+    rule: dict[str, Any] = {"protocol": parts[0].lower()}
+    try:
+        if len(parts) > 1:
+            low, _, high = parts[1].partition("-")
+            rule.update(port_min=int(low), port_max=int(high or low))
+    except ValueError:
+        raise ValidationFailed(f"Règle illisible : « {line} » (ex. : tcp 22 10.0.0.0/8).", field="rules") from None
+    if len(parts) > 2:
+        rule["remote_cidr"] = parts[2]
+    return rule
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    key: str
+    needed: int  #: what the order takes
+    left: int  #: what the project has left before it
+    limit: int
+
+    @property
+    def ok(self) -> bool:
+        return self.needed <= self.left
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The estimate and quota check shown beside the form."""
+
+    unit_hourly: Decimal
+    unit_monthly: Decimal
+    monthly: Decimal
+    hourly: Decimal
+    count: int
+    lines: list[QuotaLine]
+
+    @property
+    def fits(self) -> bool:
+        return all(line.ok for line in self.lines)
+
+
+def _orderable_projects(session: Session, actor: Actor) -> list[Project]:
+    projects = session.scalars(tenancy.projects_query(actor).limit(PROJECT_LIMIT))
+    return [p for p in projects if allows(actor, Permission.ORDER_CREATE, p.scope)]
+
+
+def quote(session: Session, actor: Actor, project: Project, plan_id: uuid.UUID, form: OrderForm, kind: str) -> Quote:
+    """Price ``count`` × the plan with the form's parameters, and compare usage + footprint × count to the quota.
+
+    Raises:
+        NotFound / PermissionDenied / ValidationFailed / PriceUnavailable: from ``estimate_for`` and the quota.
+    """
+    count = form.number("count", "Quantité")
+    if not 1 <= count <= service.MAX_COUNT:
+        raise ValidationFailed(f"Quantité entre 1 et {service.MAX_COUNT}.", field="count")
+    estimate = pricing.estimate_for(session, actor=actor, organisation_id=project.organisation_id, plan_id=plan_id,
+                                    parameters=form.parameters(kind))
+    limit = quotas.quota_status(session, actor=actor, project_id=project.id).limits
+    used = usage.usage(session, project.id)
+    total = Limits()
+    for _ in range(count):
+        total = total + estimate.footprint
+    lines = [QuotaLine(f.name, getattr(total, f.name), max(getattr(limit, f.name) - getattr(used, f.name), 0),
+                       getattr(limit, f.name)) for f in fields(Limits) if getattr(total, f.name)]
+    return Quote(estimate.hourly, estimate.monthly, estimate.monthly * count, estimate.hourly * count, count, lines)
+
+
+def _context(session: Session, actor: Actor, form: OrderForm) -> dict[str, Any]:
+    """Projects, offerings and plans to choose from, with the form's choices resolved (first ones by default)."""
+    projects = _orderable_projects(session, actor)
+    project = next((p for p in projects if str(p.id) == form.project_id), projects[0] if projects else None)
+    priced: list[pricing.PricedOffering] = []
+    if project is not None:
+        priced = pricing.priced_offerings_for(session, actor=actor, organisation_id=project.organisation_id)
+    offerings: list[Offering] = [p.offering for p in priced]
+    offering = next((o for o in offerings if str(o.id) == form.offering_id), None) or next(
+        (o for o in offerings if o.kind == "vm"), offerings[0] if offerings else None)
+    prices = next((p.prices for p in priced if offering is not None and p.offering.id == offering.id), {})
+    plans: list[Plan] = offering.active_plans if offering else []
+    plan = next((p for p in plans if str(p.id) == form.plan_id), plans[0] if plans else None)
+    form.project_id = str(project.id) if project else ""
+    form.offering_id = str(offering.id) if offering else ""
+    form.plan_id = str(plan.id) if plan else ""
+    return {"form": form, "projects": projects, "project": project, "offerings": offerings, "offering": offering,
+            "plans": plans, "plan": plan, "prices": prices, "images": IMAGES, "sites": service.SITES,
+            "classifications": [c.value for c in Classification], "priced": priced}
+
+
+def _quote_or_error(session: Session, actor: Actor, ctx: dict[str, Any]) -> tuple[Quote | None, DomainError | None]:
+    if ctx["project"] is None or ctx["plan"] is None:
+        return None, ValidationFailed("Choisissez un projet et un gabarit.", field="plan_id")
+    try:
+        return quote(session, actor, ctx["project"], ctx["plan"].id, ctx["form"], ctx["offering"].kind), None
+    except DomainError as exc:
+        return None, exc
+
+
+def _page(request: Request, form: OrderForm, *, error: DomainError | None = None) -> Response:
+    with acting(request) as (session, actor):
+        ctx = _context(session, actor, form)
+        ctx["quote"], ctx["quote_error"] = _quote_or_error(session, actor, ctx)
+        return render(request, "orders/new.html", {**ctx, "error": error},
+                      status=error.status if error else 200, actor=actor)
+
+
+@router.get("/orders/new")
+def order_form(request: Request) -> Response:
+    """The catalogue of the chosen project's organisation and the order form, with its first estimate."""
+    return _page(request, OrderForm.of(request.query_params))
+
+
+def _estimate(request: Request, form: OrderForm) -> Response:
+    with acting(request) as (session, actor):
+        ctx = _context(session, actor, form)
+        found, error = _quote_or_error(session, actor, ctx)
+        return render(request, "orders/_estimate.html", {**ctx, "quote": found, "quote_error": error}, actor=actor)
+
+
+@router.post("/orders/estimate")
+async def order_estimate(request: Request) -> Response:
+    """The estimate and quota check for the form as it is now (an HTMX fragment)."""
+    form = OrderForm.of(await request.form())
+    return await run_in_threadpool(_estimate, request, form)
+
+
+def _place(request: Request, form: OrderForm) -> Response:
+    try:
+        with acting(request, write=True) as (session, actor):
+            plan_id = uuid.UUID(form.plan_id) if form.plan_id else None
+            project_id = uuid.UUID(form.project_id) if form.project_id else None
+            if plan_id is None or project_id is None:
+                raise ValidationFailed("Choisissez un projet et un gabarit.", field="plan_id")
+            project = tenancy.get_project(session, actor=actor, project_id=project_id)
+            plan = pricing.orderable_plan(session, organisation_id=project.organisation_id, plan_id=plan_id)
+            item = service.ItemIn(plan_id=plan.id, name=form.name, count=form.number("count", "Quantité"),
+                                  parameters=form.parameters(plan.offering.kind))
+            order = service.create_order(session, actor=actor, project_id=project_id, items=[item], title=form.title,
+                                         classification=Classification(form.classification or "standard"),
+                                         site_preference=form.site or None, end_date=form.end(), submit=True)
+            target = f"/orders/{order.id}?done=created"
+    except (DomainError, ValueError) as exc:
+        error = exc if isinstance(exc, DomainError) else ValidationFailed("Champ invalide.")
+        return _page(request, form, error=error)
+    return redirect(request, target)
+
+
+@router.post("/orders")
+async def place_order(request: Request) -> Response:
+    """Place the order; any refusal (quota, parameters, rights…) comes back as an alert above the kept fields."""
+    form = OrderForm.of(await request.form())
+    return await run_in_threadpool(_place, request, form)

@@ -1,0 +1,199 @@
+"""Resources: a list that stays fast at tens of thousands of servers (server-side filters, sort, keyset
+pagination both ways, search as you type) and a detail page with day-2 actions and the history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sovcloud.access.actor import Actor
+from sovcloud.catalog import service as catalog
+from sovcloud.catalog.models import Plan
+from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.inventory import service
+from sovcloud.inventory.models import Resource, ResourceState
+from sovcloud.pagination import decode_cursor, encode_cursor
+from sovcloud.tenancy import service as tenancy
+from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
+from sovcloud.web.labels import DONE, RESOURCE_KINDS, RESOURCE_LIVE
+
+router = APIRouter(route_class=PortalRoute)
+PAGE = 50
+PROJECT_LIMIT = 300
+HISTORY = 50
+FILTERS = ("q", "kind", "state", "project_id", "sort")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of resources and the cursors around it."""
+
+    rows: list[Resource]
+    next_cursor: str | None
+    prev_cursor: str | None
+    live: bool  #: some row is changing: the table refreshes itself
+
+
+def _filters(request: Request) -> dict[str, str]:
+    q = request.query_params
+    found = {k: q[k].strip()[:100] for k in FILTERS if q.get(k, "").strip()}
+    if found.get("sort") not in ("name", "created_at"):
+        found.pop("sort", None)
+    if found.get("state") not in {s.value for s in ResourceState}:
+        found.pop("state", None)
+    if found.get("kind") not in RESOURCE_KINDS:
+        found.pop("kind", None)
+    return found
+
+
+def _key(resource: Resource, sort: str) -> list[Any]:
+    return [resource.name if sort == "name" else resource.created_at.isoformat(), resource.id]
+
+
+def _before(query: Select[Any], sort: str, cursor: list[str]) -> Select[Any]:
+    """The rows just before ``cursor``, nearest first (the previous page, read backwards)."""
+    column = Resource.name if sort == "name" else Resource.created_at
+    key: Any = cursor[0] if sort == "name" else datetime.fromisoformat(cursor[0])
+    ident = parse_id(cursor[1])
+    return (query.order_by(None).order_by(column.desc(), Resource.id.desc())
+            .where((column < key) | ((column == key) & (Resource.id < ident))))
+
+
+def listing(session: Session, actor: Actor, filters: dict[str, str], *, after: str | None = None,
+            before: str | None = None) -> Listing:
+    """A page of the resources the actor sees, after or before a cursor (keyset: never OFFSET)."""
+    sort = filters.get("sort", "name")
+    after_key, before_key = decode_cursor(after, 2), decode_cursor(before, 2)
+    query = service.resources_query(
+        actor, project_id=parse_id(filters["project_id"]) if filters.get("project_id") else None,
+        kind=filters.get("kind"), state=ResourceState(filters["state"]) if filters.get("state") else None,
+        search=filters.get("q"), sort=sort, after=(after_key[0], parse_id(after_key[1])) if after_key else None)
+    if before_key:
+        rows = list(session.scalars(_before(query, sort, before_key).limit(PAGE + 1)))
+        more_before = len(rows) > PAGE
+        rows = rows[:PAGE][::-1]
+        nxt = encode_cursor(_key(rows[-1], sort)) if rows else None
+        prev = encode_cursor(_key(rows[0], sort)) if rows and more_before else None
+    else:
+        rows = list(session.scalars(query.limit(PAGE + 1)))
+        nxt = encode_cursor(_key(rows[PAGE - 1], sort)) if len(rows) > PAGE else None
+        rows = rows[:PAGE]
+        prev = encode_cursor(_key(rows[0], sort)) if rows and after_key else None
+    return Listing(rows, nxt, prev, any(r.state in RESOURCE_LIVE for r in rows))
+
+
+def _table_context(request: Request, session: Session, actor: Actor) -> dict[str, Any]:
+    filters = _filters(request)
+    q = request.query_params
+    page = listing(session, actor, filters, after=q.get("after"), before=q.get("before"))
+    here = urlencode({**filters, **({"after": q["after"]} if q.get("after") else {}),
+                      **({"before": q["before"]} if q.get("before") else {})})
+    nxt, prev = page.next_cursor, page.prev_cursor
+    return {"page": page, "filters": filters, "here": here,
+            "next_url": f"/resources?{urlencode({**filters, 'after': nxt})}" if nxt else None,
+            "prev_url": f"/resources?{urlencode({**filters, 'before': prev})}" if prev else None}
+
+
+@router.get("/resources")
+def resources(request: Request) -> Response:
+    """The resources I see: filter by kind, state, project; search by name, IP or project; sort; page."""
+    with acting(request) as (session, actor):
+        context = _table_context(request, session, actor)
+        context.update(projects=list(session.scalars(tenancy.projects_query(actor).limit(PROJECT_LIMIT))),
+                       kinds=RESOURCE_KINDS, states=[s.value for s in ResourceState if s != ResourceState.DELETED])
+        return render(request, "resources/index.html", context)
+
+
+@router.get("/resources/table")
+def resources_table(request: Request) -> Response:
+    """The results table alone (HTMX: search as you type, filters, pages, refresh); the address bar follows."""
+    with acting(request) as (session, actor):
+        context = _table_context(request, session, actor)
+        response = render(request, "resources/_table.html", context)
+    if request.headers.get("hx-request") and request.headers.get("hx-trigger") != "resource-results":
+        response.headers["HX-Push-Url"] = f"/resources?{context['here']}" if context["here"] else "/resources"
+    return response
+
+
+def _resize_plans(session: Session, actor: Actor, resource: Resource) -> list[Plan]:
+    if resource.kind != "server" or resource.plan_id is None:
+        return []
+    current = session.get(Plan, resource.plan_id)
+    if current is None:
+        return []
+    offering = catalog.get_offering(session, actor=actor, offering_id=current.offering_id)
+    return [p for p in offering.active_plans if p.id != current.id]
+
+
+def _detail_context(session: Session, actor: Actor, resource_id: uuid.UUID) -> dict[str, Any]:
+    resource = service.get_resource(session, actor=actor, resource_id=resource_id)
+    return {"resource": resource, "history": service.history(session, actor=actor, resource_id=resource.id,
+                                                             limit=HISTORY),
+            "plans": _resize_plans(session, actor, resource), "live": resource.state in RESOURCE_LIVE,
+            "operable": resource.state == ResourceState.ACTIVE}
+
+
+def _detail(request: Request, resource_id: uuid.UUID, *, status: int = 200, **extra: Any) -> Response:
+    with acting(request) as (session, actor):
+        context = {**_detail_context(session, actor, resource_id),
+                   "done": DONE.get(str(request.query_params.get("done"))), **extra}
+        return render(request, "resources/detail.html", context, status=status, actor=actor)
+
+
+@router.get("/resources/{resource_id}")
+def resource(request: Request, resource_id: str) -> Response:
+    """One resource: attributes, actions, history."""
+    return _detail(request, parse_id(resource_id))
+
+
+@router.get("/resources/{resource_id}/live")
+def resource_live(request: Request, resource_id: str) -> Response:
+    """The changing part of the page (HTMX polls it while the resource is creating, busy or deleting)."""
+    with acting(request) as (session, actor):
+        return render(request, "resources/_live.html", _detail_context(session, actor, parse_id(resource_id)),
+                      actor=actor)
+
+
+@router.post("/resources/{resource_id}/actions")
+def act(request: Request, resource_id: str, action: Annotated[str, Form(max_length=20)],
+        plan_id: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Queue a day-2 action (start, stop, reboot, resize, snapshot)."""
+    key = parse_id(resource_id)
+    params: dict[str, Any] = {}
+    if action == "resize":
+        params["plan_id"] = plan_id
+        try:
+            uuid.UUID(plan_id)
+        except ValueError:
+            params["plan_id"] = ""
+    if action == "snapshot" and name.strip():
+        params["name"] = name.strip()
+    try:
+        if action == "resize" and not params["plan_id"]:
+            raise ValidationFailed("Choisissez le nouveau gabarit.", field="plan_id")
+        with acting(request, write=True) as (session, actor):
+            service.request_action(session, actor=actor, resource_id=key, action=action, params=params)
+    except DomainError as exc:
+        return _detail(request, key, status=exc.status, error=exc)
+    return redirect(request, f"/resources/{key}?done=action")
+
+
+@router.post("/resources/{resource_id}/delete")
+def delete(request: Request, resource_id: str) -> Response:
+    """Queue the deletion (the page asked for confirmation first)."""
+    key = parse_id(resource_id)
+    try:
+        with acting(request, write=True) as (session, actor):
+            service.delete_resource(session, actor=actor, resource_id=key)
+    except DomainError as exc:
+        return _detail(request, key, status=exc.status, error=exc)
+    return redirect(request, f"/resources/{key}?done=deleting")
