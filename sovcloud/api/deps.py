@@ -16,6 +16,7 @@ from sovcloud.identity.sessions import actor_from_session
 from sovcloud.identity.tokens import PREFIX, actor_from_token
 
 SESSION_COOKIE = "sovcloud_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,7 +27,7 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request; safe methods do not take SQLite's write lock."""
     state = request.app.state
-    factory = state.read_sessions if request.method in ("GET", "HEAD", "OPTIONS") else state.sessions
+    factory = state.read_sessions if request.method in SAFE_METHODS else state.sessions
     with transaction(factory) as session:
         yield session
 
@@ -36,7 +37,23 @@ def client_ip(request: Request) -> str | None:
 
 
 def get_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
-    """The authenticated actor: a ``Bearer`` API token, or the session cookie."""
+    """The authenticated actor: a ``Bearer`` API token, or the session cookie.
+
+    Resolving it may touch the session's or token's last-use time (every 30 s). A safe request runs in a
+    deferred (read) transaction, which on SQLite cannot start writing once another connection has
+    committed: that touch is then dropped and redone in a short writing transaction of its own."""
+    if request.method not in SAFE_METHODS:
+        return _resolve_actor(request, session)
+    with session.no_autoflush:
+        actor = _resolve_actor(request, session)
+    if session.dirty:
+        session.rollback()
+        with transaction(request.app.state.sessions) as writer:
+            actor = _resolve_actor(request, writer)
+    return actor
+
+
+def _resolve_actor(request: Request, session: Session) -> Actor:
     header = request.headers.get("authorization", "")
     request_id = getattr(request.state, "request_id", None)
     if header.lower().startswith("bearer "):

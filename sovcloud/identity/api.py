@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from sovcloud.api.deps import SESSION_COOKIE, AppSettings, CurrentActor, DbSession, client_ip
 from sovcloud.errors import NotAuthenticated
@@ -122,10 +124,12 @@ def revoke_token(token_id: uuid.UUID, session: DbSession, actor: CurrentActor) -
 
 
 @router.get("/users", response_model=list[UserRead])
-def list_users(session: DbSession, actor: CurrentActor, limit: int = 100, after: str | None = None) -> list[UserRead]:
+def list_users(session: DbSession, actor: CurrentActor,
+               limit: Annotated[int, Query(ge=1, le=500, description="Page size")] = 100,
+               after: Annotated[str | None, Query(max_length=80, description="Last username of the previous page")]
+               = None) -> list[UserRead]:
     """Users, by username; ``after`` is the last username of the previous page."""
-    return [UserRead.model_validate(u) for u in users.list_users(session, actor=actor, limit=min(limit, 500),
-                                                                  after=after)]
+    return [UserRead.model_validate(u) for u in users.list_users(session, actor=actor, limit=limit, after=after)]
 
 
 @router.post("/users", response_model=UserRead, status_code=status.HTTP_201_CREATED)

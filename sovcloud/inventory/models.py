@@ -44,6 +44,8 @@ class Resource(IdMixin, Base):
     __table_args__ = (
         Index("ix_resources_project_state_name", "project_id", "state", "name"),
         Index("ix_resources_state_name_id", "state", "name", "id"),
+        Index("ix_resources_name_id", "name", "id"),  # the platform-wide list, by name (keyset)
+        Index("ix_resources_created_id", "created_at", "id"),  # the platform-wide list, newest first
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id"), index=True)
