@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
-import sovcloud.db
 
 revision: str = '0005_resource_indexes'
 down_revision: str | None = '0004_drift'
