@@ -155,6 +155,7 @@ def main() -> None:
         proc.wait(timeout=30)
     with sessions() as db:
         failed = db.scalar(select(func.count()).select_from(Order).where(Order.status == OrderStatus.FAILED))
+        active = db.scalar(select(func.count()).select_from(Resource).where(Resource.state == ResourceState.ACTIVE))
     result = {
         "database": "postgresql" if args.database else "sqlite", "queue": args.queue, "workers": args.workers,
         "threads_per_worker": args.threads, "vms": args.vms, "orders": orders, "active": active,

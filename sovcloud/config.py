@@ -69,6 +69,37 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="Seconds a simulated server spends in BUILD."
     )
     simulator_cpu_ratio: float = Field(default=8.0, gt=0, description="vCPU overcommit of the simulated cloud.")
+    openstack_cloud: str | None = Field(
+        default=None, description="OpenStack: name of the clouds.yaml entry to log in with (else explicit auth_url...)."
+    )
+    openstack_config_file: Path | None = Field(
+        default=None, description="OpenStack: path of the clouds.yaml file (unset: the standard search path)."
+    )
+    openstack_auth_url: str | None = Field(default=None, description="OpenStack: Keystone v3 URL (without a cloud).")
+    openstack_username: str | None = Field(default=None, description="OpenStack: admin user (without a cloud).")
+    openstack_password: SecretStr | None = Field(default=None, description="OpenStack: its password (never logged).")
+    openstack_project_name: str = Field(default="admin", description="OpenStack: project of the admin token.")
+    openstack_region: str | None = Field(default=None, description="OpenStack: region (unset: the only one).")
+    openstack_project_prefix: str = Field(
+        default="sovcloud-", description="OpenStack: Keystone project name prefix of sovcloud projects."
+    )
+    openstack_member_role: str = Field(default="member", description="OpenStack: role taken on tenant projects.")
+    openstack_external_network: str = Field(
+        default="public", description="OpenStack: external network of routers and floating IPs."
+    )
+    openstack_api_timeout_s: float = Field(default=30.0, gt=0, description="OpenStack: HTTP timeout of one call.")
+    notifications_url: str | None = Field(
+        default=None, description="AMQP URL of the cloud's notification bus (e.g. amqp://user:pw@host:5672/vhost); "
+        "when set, workers mark out-of-band deletes and changes within seconds. Off by default.",
+    )
+    notifications_queue: str = Field(
+        default="sovcloud-inventory", description="Queue sovcloud's workers share on the notification bus."
+    )
+    notifications_bindings: list[str] = Field(
+        default=["nova:versioned_notifications.info", "cinder:notifications.info", "neutron:notifications.info"],
+        description="exchange:routing-key pairs the notification queue is bound to (Nova versioned, Cinder and "
+        "Neutron notifications).",
+    )
     worker_threads: int = Field(default=4, ge=1, description="Threads of each worker process.")
     embedded_worker: bool = Field(default=True, description="`sovcloud serve` starts a worker process itself.")
     step_lease_s: float = Field(default=60.0, gt=0, description="How long a worker holds a step before the "

@@ -98,10 +98,9 @@ def _write(rt: Runtime, progress: dict[str, handlers.Progress]) -> None:
     if not progress:
         return
     with transaction(rt.sessions) as session:
-        for rid, p in progress.items():
-            r = session.get(Resource, uuid.UUID(rid))
-            if r is None:
-                continue
+        rows = session.scalars(select(Resource).where(Resource.id.in_([uuid.UUID(rid) for rid in progress])))
+        for r in rows:
+            p = progress[str(r.id)]
             r.provider_id = p.provider_id or r.provider_id
             r.status, r.site = p.status or r.status, p.site or r.site
             r.address, r.flavor = p.address or r.address, p.flavor or r.flavor

@@ -6,6 +6,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,7 +36,25 @@ def make_provider(settings: Settings) -> CloudProvider:
                               build_delay_s=settings.simulator_build_delay_s,
                               action_delay_s=min(settings.simulator_build_delay_s, 1.0),
                               cpu_ratio=settings.simulator_cpu_ratio)
+    if settings.provider == "openstack":
+        return build_provider("openstack", **openstack_config(settings))
     return build_provider(settings.provider)
+
+
+def openstack_config(settings: Settings) -> dict[str, Any]:
+    """Keyword settings of the OpenStack provider (``OpenStackConfig``) from the sovcloud settings."""
+    config: dict[str, Any] = {"project_name": settings.openstack_project_name, "region_name": settings.openstack_region,
+                              "project_prefix": settings.openstack_project_prefix,
+                              "member_role": settings.openstack_member_role,
+                              "external_network": settings.openstack_external_network,
+                              "api_timeout_s": settings.openstack_api_timeout_s}
+    if settings.openstack_cloud:
+        config["cloud"] = settings.openstack_cloud
+        config["clouds_yaml"] = str(settings.openstack_config_file) if settings.openstack_config_file else None
+    else:
+        config.update(auth_url=settings.openstack_auth_url, username=settings.openstack_username,
+                      password=settings.openstack_password.get_secret_value() if settings.openstack_password else None)
+    return config
 
 
 def make_runtime(settings: Settings, enqueue: Enqueue, provider: CloudProvider | None = None) -> Runtime:
