@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import pyotp
 from pydantic import SecretStr
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -237,8 +237,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=40.0, help="duration of each phase")
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap per phase")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument("--name-index", action="store_true",
-                        help="add the (name, id) and (created_at, id) indexes proposed for resources first")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sovcloud-bench-portal-") as tmp:
         scratch = Path(tmp)
@@ -249,10 +247,6 @@ def main() -> int:
         users = seed(settings, args.vms)
         print(f"seeded {args.vms} VMs, {PROJECTS} projects, {ORGS} organisations, {USERS} users "
               f"in {time.monotonic() - t0:.1f} s")
-        if args.name_index:
-            with make_engine(settings.database_url).begin() as conn:
-                conn.execute(text("CREATE INDEX ix_resources_name_id ON resources (name, id)"))
-                conn.execute(text("CREATE INDEX ix_resources_created_id ON resources (created_at, id)"))
         with (scratch / "server.log").open("wb") as log:
             proc, base = serve(settings, scratch, log)
             try:

@@ -18,6 +18,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -96,11 +97,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--simulator-sqlite", action="store_true",
+                        help="keep the simulated cloud's own state in a SQLite file (shared by the workers) even "
+                             "when the control plane runs on PostgreSQL: the cloud is not the control plane")
+    parser.add_argument("--placers", type=int, default=1, help="requesters placing orders at the same time")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sovcloud-bench-"))
     if args.database:
         db_url, sim_url = fresh_postgres(args.database)
+        if args.simulator_sqlite:
+            sim_url = f"sqlite:///{tmp}/sim.db"
     else:
         db_url, sim_url = f"sqlite:///{tmp}/sovcloud.db", f"sqlite:///{tmp}/sim.db"
     settings = Settings(database_url=db_url, simulator_database_url=sim_url,
@@ -123,17 +130,26 @@ def main() -> None:
                for _ in range(args.workers)]
     time.sleep(2.0)  # workers up and listening
     rng = random.Random(args.seed)
+    sizes: list[int] = []
+    while sum(sizes) < args.vms:
+        sizes.append(min(rng.randint(1, 50), args.vms - sum(sizes)))
+    orders = len(sizes)
     sessions = make_sessionmaker(make_engine(db_url))
-    remaining, orders = args.vms, 0
+
+    def place(indexes: range) -> None:
+        """One requester placing its share of the orders, one transaction each (as API calls would)."""
+        for i in indexes:
+            with transaction(sessions) as db:
+                service.create_order(db, actor=SYSTEM, project_id=project_ids[i % len(project_ids)],
+                                     items=[service.ItemIn(plan_id=plan_id, name=f"vm{i}", count=sizes[i],
+                                                           parameters={"image": "debian-12"})])
+
     started = time.perf_counter()
-    while remaining:
-        count = min(rng.randint(1, 50), remaining)
-        with transaction(sessions) as db:
-            service.create_order(db, actor=SYSTEM, project_id=project_ids[orders % len(project_ids)],
-                                 items=[service.ItemIn(plan_id=plan_id, name=f"vm{orders}", count=count,
-                                                       parameters={"image": "debian-12"})])
-        remaining -= count
-        orders += 1
+    placers = [threading.Thread(target=place, args=(range(k, orders, args.placers),)) for k in range(args.placers)]
+    for t in placers:
+        t.start()
+    for t in placers:
+        t.join()
     placed = time.perf_counter() - started
     peaks = {f"worker{i}": 0.0 for i in range(len(workers))}
     while True:
@@ -158,6 +174,7 @@ def main() -> None:
         active = db.scalar(select(func.count()).select_from(Resource).where(Resource.state == ResourceState.ACTIVE))
     result = {
         "database": "postgresql" if args.database else "sqlite", "queue": args.queue, "workers": args.workers,
+        "placers": args.placers, "simulator_state": sim_url.split(":", 1)[0],
         "threads_per_worker": args.threads, "vms": args.vms, "orders": orders, "active": active,
         "failed_orders": failed,
         "placement_s": round(placed, 1), "total_s": round(elapsed, 1), "vms_per_s": round(active / elapsed, 1),
