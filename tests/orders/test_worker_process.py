@@ -145,7 +145,10 @@ def test_redis_queue_with_two_workers(world, catalog, sessions, slow_settings, w
         redis.Redis.from_url(slow_settings.redis_url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError as exc:
         service_missing("Redis", str(exc))
-    on_redis = slow_settings.model_copy(update={"queue_backend": "redis", "simulator_build_delay_s": 0.2})
+    # servers take 1 s to build and steps look again every 50 ms: each step is run many times, so both
+    # consumers of the shared queue get work whatever the machine's load
+    on_redis = slow_settings.model_copy(update={"queue_backend": "redis", "simulator_build_delay_s": 1.0,
+                                                "poll_interval_s": 0.05})
     workers.settings = on_redis
     TaskQueue(on_redis).install()
     workers.start()
