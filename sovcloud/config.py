@@ -96,9 +96,9 @@ class Settings(BaseSettings):
         default="sovcloud-inventory", description="Queue sovcloud's workers share on the notification bus."
     )
     notifications_bindings: list[str] = Field(
-        default=["nova:versioned_notifications.info", "cinder:notifications.info", "neutron:notifications.info"],
-        description="exchange:routing-key pairs the notification queue is bound to (Nova versioned, Cinder and "
-        "Neutron notifications).",
+        default=["nova:versioned_notifications.info", "openstack:notifications.info", "neutron:notifications.info"],
+        description="exchange:routing-key pairs the notification queue is bound to: Nova versioned, Cinder (exchange "
+        "openstack) and Neutron notifications.",
     )
     worker_threads: int = Field(default=4, ge=1, description="Threads of each worker process.")
     embedded_worker: bool = Field(default=True, description="`sovcloud serve` starts a worker process itself.")

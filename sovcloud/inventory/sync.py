@@ -45,20 +45,10 @@ def _compare(session: Session, cloud: dict[str, ResourceRef], interval_s: float)
     for r in session.scalars(select(Resource).where(Resource.state.in_(SETTLED), Resource.provider_id.is_not(None))):
         ref = cloud.get(r.provider_id or "")
         if ref is None:
-            r.state, r.drift = ResourceState.GONE, "missing"
-            audit.record(session, actor=SYSTEM, action="resource.gone", target=r, organisation_id=r.organisation_id,
-                         outcome="failure", details={"name": r.name, "provider_id": r.provider_id})
+            mark_missing(session, r)
             missing += 1
-        elif r.kind == "server" and r.status and ref.status != r.status:
-            if r.drift != "changed" or r.attributes.get("observed_status") != ref.status:
-                audit.record(session, actor=SYSTEM, action="resource.drift", target=r,
-                             organisation_id=r.organisation_id, outcome="failure",
-                             details={"expected": r.status, "observed": ref.status})
-            r.drift, r.attributes = "changed", {**r.attributes, "observed_status": ref.status}
+        elif r.kind == "server" and observe_status(session, r, ref.status):
             changed += 1
-        elif r.drift == "changed":
-            r.drift = None
-            r.attributes = {k: v for k, v in r.attributes.items() if k != "observed_status"}
     known = set(session.scalars(select(Resource.provider_id).where(Resource.provider_id.in_(list(cloud)))))
     strangers = {pid: ref for pid, ref in cloud.items() if pid not in known}
     session.execute(delete(UnknownResource).where(UnknownResource.provider_id.not_in(list(strangers))))
@@ -78,6 +68,30 @@ def _compare(session: Session, cloud: dict[str, ResourceRef], interval_s: float)
                 audit.record(session, actor=SYSTEM, action="inventory.unknown_resource", target_type=row.kind,
                              target_id=pid, outcome="failure", details={"tenant": ref.tenant, "name": ref.name})
     return DriftReport(missing=missing, changed=changed, unknown=confirmed)
+
+
+def mark_missing(session: Session, r: Resource, *, actor: Actor = SYSTEM, source: str = "reconcile") -> None:
+    """``r`` vanished from the cloud outside sovcloud: state GONE, drift "missing", journaled."""
+    r.state, r.drift = ResourceState.GONE, "missing"
+    audit.record(session, actor=actor, action="resource.gone", target=r, organisation_id=r.organisation_id,
+                 outcome="failure", details={"name": r.name, "provider_id": r.provider_id, "source": source})
+
+
+def observe_status(session: Session, r: Resource, observed: str, *, actor: Actor = SYSTEM,
+                   source: str = "reconcile") -> bool:
+    """Compare the status the cloud reports for ``r`` with the one the inventory expects: a difference is
+    drift "changed" (the expectation is kept, the observation stored in ``observed_status``, journaled once
+    per observed status); agreement clears an earlier "changed". Returns whether ``r`` drifts."""
+    if r.status and observed != r.status:
+        if r.drift != "changed" or r.attributes.get("observed_status") != observed:
+            audit.record(session, actor=actor, action="resource.drift", target=r, organisation_id=r.organisation_id,
+                         outcome="failure", details={"expected": r.status, "observed": observed, "source": source})
+        r.drift, r.attributes = "changed", {**r.attributes, "observed_status": observed}
+        return True
+    if r.drift == "changed":
+        r.drift = None
+        r.attributes = {k: v for k, v in r.attributes.items() if k != "observed_status"}
+    return False
 
 
 def drift(session: Session, *, actor: Actor, interval_s: float) -> tuple[list[Resource], list[UnknownResource]]:

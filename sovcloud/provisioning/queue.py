@@ -61,6 +61,7 @@ class TaskQueue:
     def run_worker(self, threads: int | None = None) -> None:
         """Consume the queue in this process (blocks), with a reaper thread."""
         from sovcloud.db import transaction
+        from sovcloud.inventory.notifications import start_listener
         from sovcloud.inventory.service import expiry_sweep
         from sovcloud.inventory.sync import reconcile
         from sovcloud.provisioning.reaper import reap
@@ -83,6 +84,7 @@ class TaskQueue:
                 time.sleep(self.settings.reaper_interval_s)
 
         threading.Thread(target=reaper, name="reaper", daemon=True).start()
+        start_listener(runtime)  # cloud notifications → inventory, when notifications_url is set
         consumer = self.huey.create_consumer(workers=threads or self.settings.worker_threads, worker_type="thread",
                                              periodic=False, initial_delay=0.01, backoff=1.15, max_delay=0.25,
                                              check_worker_health=True)

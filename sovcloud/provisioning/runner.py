@@ -22,6 +22,7 @@ from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.logs import get_logger
 from sovcloud.orders.models import Order, OrderItem
 from sovcloud.providers import errors as perr
+from sovcloud.providers.context import request_context
 from sovcloud.provisioning import engine, handlers, items
 from sovcloud.provisioning.models import Step, StepKind, StepStatus
 from sovcloud.provisioning.runtime import Runtime
@@ -71,7 +72,8 @@ def run_step(rt: Runtime, step_id: str) -> None:
     if step is None:
         return
     try:
-        outcome = _RUN[step.kind](rt, step)
+        with request_context(step.request_id):
+            outcome = _RUN[step.kind](rt, step)
     except perr.TransientError as exc:
         _retry(rt, step, f"{type(exc).__name__}: {exc}")
     except Busy as exc:

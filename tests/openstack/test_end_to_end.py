@@ -8,8 +8,10 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from sovcloud.provisioning.reaper import drain
+from sovcloud.tenancy.models import Quota
 from tests.factories import login
 
 pytestmark = [pytest.mark.xdist_group("openstack"), pytest.mark.slow]
@@ -28,7 +30,8 @@ def _resource(client: Any, project_id: str, kind: str, name: str) -> dict[str, A
     return dict(next(x for x in items if x["name"] == name))
 
 
-def test_order_network_and_vm_then_delete_everything(client, world, catalog, runtime, admin_conn) -> None:
+def test_order_network_and_vm_then_delete_everything(client, world, catalog, runtime, sessions,
+                                                     admin_conn) -> None:
     login(client, world.people["member_a"])
     project_id = str(world.projects["a"].id)
     started = time.monotonic()
@@ -52,6 +55,13 @@ def test_order_network_and_vm_then_delete_everything(client, world, catalog, run
     # -- what OpenStack holds, seen with plain openstacksdk (admin) ------------------------------------
     project = admin_conn.identity.find_project(f"sovcloud-{project_id}", domain_id="default")
     assert project is not None and "sovcloud" in (project.tags or [])
+    # its quotas are sovcloud's (pushed when the provider first used the project)
+    with sessions() as db:
+        quota = db.scalar(select(Quota).where(Quota.project_id == world.projects["a"].id))
+    nova = admin_conn.compute.get_quota_set(project.id)
+    assert (nova.cores, nova.ram, nova.instances) == (quota.vcpus, quota.ram_mb, quota.instances)
+    assert admin_conn.block_storage.get_quota_set(project.id).gigabytes == quota.storage_gb
+    assert admin_conn.network.get_quota(project.id).floating_ips == quota.public_ips
     network = admin_conn.network.get_network(net["provider_id"])
     assert (network.project_id, network.name) == (project.id, "e2e-net")
     assert [s.cidr for s in admin_conn.network.subnets(network_id=network.id)] == ["10.42.0.0/24"]

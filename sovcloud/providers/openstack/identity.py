@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import openstack
+from openstack import config as os_config
 from openstack import exceptions as sdk
 
+from sovcloud.providers.dto import QuotaSet
 from sovcloud.providers.errors import NotFoundError, OperationTimedOutError
 from sovcloud.providers.openstack.config import OpenStackConfig
+from sovcloud.providers.openstack.context import ContextConnection
 
 T = TypeVar("T")
 
@@ -30,6 +32,10 @@ KEY_META = "sovcloud_key"
 KEY_TAG = "sk-"
 
 
+#: sovcloud's limits of a tenant (None: leave the cloud's quotas as they are), pushed at its first use
+QuotaSource = Callable[[str], QuotaSet | None]
+
+
 def key_tag(idempotency_key: str) -> str:
     """A short, tag-safe token for an idempotency key (Neutron and Nova tags are length-limited)."""
     return KEY_TAG + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
@@ -38,8 +44,9 @@ def key_tag(idempotency_key: str) -> str:
 class OpenStackBase:
     """Connections (admin and per tenant) and the tenant ↔ project mapping, shared by the resource mixins."""
 
-    def __init__(self, config: OpenStackConfig) -> None:
+    def __init__(self, config: OpenStackConfig, *, quota_source: QuotaSource | None = None) -> None:
         self.config = config
+        self.quota_source = quota_source
         self._auth = config.auth()
         self._region = config.region()
         self._lock = threading.Lock()
@@ -53,8 +60,10 @@ class OpenStackBase:
     # -- connections ------------------------------------------------------------------------------------
     def _connect(self, auth: dict[str, Any]) -> Any:
         # trap: never load clouds.yaml/env here, or openstacksdk may silently log in as another cloud
-        return openstack.connect(load_yaml_config=False, load_envvars=False, auth_type="password", auth=auth,
-                                 region_name=self._region, api_timeout=self.config.api_timeout_s)  # fmt: skip
+        region = os_config.get_cloud_region(load_yaml_config=False, load_envvars=False, auth_type="password",
+                                            auth=auth, region_name=self._region,
+                                            api_timeout=self.config.api_timeout_s)  # fmt: skip
+        return ContextConnection(config=region)  # sends the current sovcloud request id (context.py)
 
     @property
     def admin(self) -> Any:
@@ -122,7 +131,13 @@ class OpenStackBase:
         with self._lock:
             self._projects[tenant] = project.id
             self._tenants[project.id] = tenant
+        limits = self.quota_source(tenant) if self.quota_source else None
+        if limits is not None:  # first use of the tenant in this process: bring its quotas up to date
+            self._push_quotas(str(project.id), limits)
         return str(project.id)
+
+    def _push_quotas(self, project_id: str, limits: QuotaSet) -> None:  # provided by QuotaOps
+        raise NotImplementedError
 
     def _ensure_membership(self, project_id: str) -> None:
         identity = self.admin.identity

@@ -10,6 +10,7 @@ from sovcloud.providers.openstack.block_storage import BlockStorageOps
 from sovcloud.providers.openstack.compute import ComputeOps
 from sovcloud.providers.openstack.config import OpenStackConfig
 from sovcloud.providers.openstack.errors import translated
+from sovcloud.providers.openstack.identity import QuotaSource
 from sovcloud.providers.openstack.image import ImageOps
 from sovcloud.providers.openstack.network import NetworkOps
 from sovcloud.providers.openstack.quotas import QuotaOps
@@ -23,8 +24,8 @@ class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, Quota
     finds what a killed one created.
     """
 
-    def __init__(self, config: OpenStackConfig) -> None:
-        super().__init__(config)
+    def __init__(self, config: OpenStackConfig, *, quota_source: QuotaSource | None = None) -> None:
+        super().__init__(config, quota_source=quota_source)
 
     def capabilities(self) -> Capabilities:
         """Everything but per-host statistics (the provider works with tenant-scoped tokens)."""
@@ -71,6 +72,7 @@ class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, Quota
         return refs
 
 
-def build(**settings: Any) -> OpenStackProvider:
-    """Factory for the provider registry: ``build_provider("openstack", cloud="sovdc", ...)``."""
-    return OpenStackProvider(OpenStackConfig(**settings))
+def build(*, quota_source: QuotaSource | None = None, **settings: Any) -> OpenStackProvider:
+    """Factory for the provider registry: ``build_provider("openstack", cloud="sovdc", ...)``; ``quota_source``
+    gives sovcloud's limits of a tenant, pushed to Nova, Cinder and Neutron at its first use by the process."""
+    return OpenStackProvider(OpenStackConfig(**settings), quota_source=quota_source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from typing import Any
 
 from sovcloud.providers.dto import Quotas, QuotaSet
@@ -57,13 +58,31 @@ class QuotaOps(OpenStackBase):
     def set_quotas(self, tenant: str, limits: QuotaSet) -> Quotas:
         """Push the limits to the three services (None = unlimited, -1 upstream)."""
         project = self._project_id(tenant, create=True)
-
-        def v(value: int | None) -> int:
-            return -1 if value is None else value
-
-        self.admin.compute.update_quota_set(project, instances=v(limits.instances), cores=v(limits.cores),
-                                            ram=v(limits.ram_mib), server_groups=v(limits.server_groups))
-        self.admin.block_storage.update_quota_set(project, volumes=v(limits.volumes), gigabytes=v(limits.volume_gb))
-        self.admin.network.update_quota(project, floating_ips=v(limits.public_ips), networks=v(limits.networks),
-                                        security_groups=v(limits.security_groups))  # fmt: skip
+        assert project is not None
+        unlimited = {f.name: -1 for f in fields(QuotaSet)}
+        self._apply(project, {**unlimited, **{k: v for k, v in asdict(limits).items() if v is not None}})
         return self.get_quotas(tenant)
+
+    def _push_quotas(self, project_id: str, limits: QuotaSet) -> None:
+        """Push only the limits sovcloud governs (the others keep the cloud's defaults)."""
+        self._apply(project_id, {k: v for k, v in asdict(limits).items() if v is not None})
+
+    def _apply(self, project: str, values: dict[str, int]) -> None:
+        for service, names in _SERVICES.items():
+            update = {upstream: values[ours] for ours, upstream in names.items() if ours in values}
+            if not update:
+                continue
+            if service == "compute":
+                self.admin.compute.update_quota_set(project, **update)
+            elif service == "block_storage":
+                self.admin.block_storage.update_quota_set(project, **update)
+            else:
+                self.admin.network.update_quota(project, **update)
+
+
+#: QuotaSet field → upstream quota name, per service
+_SERVICES = {
+    "compute": {"instances": "instances", "cores": "cores", "ram_mib": "ram", "server_groups": "server_groups"},
+    "block_storage": {"volumes": "volumes", "volume_gb": "gigabytes"},
+    "network": {"public_ips": "floating_ips", "networks": "networks", "security_groups": "security_groups"},
+}
