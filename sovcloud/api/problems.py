@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sovcloud.errors import DomainError
@@ -38,6 +39,14 @@ def install(app: FastAPI) -> None:
                   for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "validation-failed", "Données invalides", detail, request, errors=errors)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        # the database refused a value the schemas let through (a NUL character, a number out of range):
+        # the transaction was rolled back, nothing is lost, and it is the caller's input that is wrong
+        return problem(422, "validation-failed", "Données invalides",
+                       "Une valeur envoyée est refusée par la base de données (caractère nul, nombre hors limites…).",
+                       request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -19,7 +19,8 @@ def test_no_server_error_on_any_operation(client, world):
     assert len(operations) > 40
     failures: list[str] = []
 
-    @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=15, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
     @given(st.data())
     def exercise(data: st.DataObject) -> None:
         for op in operations:

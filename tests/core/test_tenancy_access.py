@@ -132,3 +132,13 @@ def test_keyset_pagination_walks_everything_once(client, world):
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == 9 and seen == sorted(seen)
+
+
+def test_nul_characters_are_a_clear_problem_and_lose_nothing(client, world):
+    login(client, world.people["operator"])
+    before = client.get("/api/v1/organisations").json()["items"]
+    r = client.post("/api/v1/organisations", json={"name": "Nul\x00", "code": "NUL1"})
+    assert r.status_code in (201, 422)  # SQLite stores NUL, PostgreSQL refuses it
+    if r.status_code == 422:
+        assert r.headers["content-type"] == "application/problem+json"
+        assert client.get("/api/v1/organisations").json()["items"] == before
