@@ -93,6 +93,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """Give SQLite's query planner fresh statistics (PostgreSQL's autovacuum does this by itself).
+
+    Without them SQLite may walk the (name, id) index of a 15,000-row table to find a project's first
+    page instead of using the project index: run at start-up and periodically by the workers."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
 def make_sessionmaker(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
     """Sessions on ``engine``; ``write=False`` for read-only units of work (no SQLite write lock)."""
     bind = engine.execution_options(sqlite_immediate=True) if write else engine

@@ -13,7 +13,7 @@ from sovcloud import audit
 from sovcloud.api import problems
 from sovcloud.api.deps import get_actor
 from sovcloud.config import Settings, get_settings
-from sovcloud.db import make_engine, make_sessionmaker
+from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
 from sovcloud.logs import get_logger
 from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
                   docs_url=f"{API_PREFIX}/docs", redoc_url=None,
                   description="Plateforme de cloud souverain — API d'administration.")
     engine = make_engine(settings.database_url)
+    refresh_statistics(engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
