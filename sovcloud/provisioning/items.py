@@ -3,10 +3,15 @@ creates can go unknown."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sovcloud.catalog.models import Plan
+from sovcloud.catalog.models import Offering, Plan
 from sovcloud.errors import ValidationFailed
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders.models import Order, OrderItem
@@ -16,53 +21,83 @@ KIND_OF_OFFERING = {"vm": "server", "volume": "volume", "network": "network", "s
                     "public_ip": "public_ip"}
 
 
-def _network_refs(session: Session, order: Order, item: OrderItem) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a CREATE step needs of its order item, order and plan — read in one query."""
+
+    name: str
+    count: int
+    parameters: dict[str, Any]
+    order_id: uuid.UUID
+    project_id: uuid.UUID
+    site: str | None
+    end_date: datetime | None
+    plan_id: uuid.UUID
+    plan_code: str
+    vcpus: int
+    ram_mb: int
+    disk_gb: int
+    public_ips: int
+    offering_kind: str
+
+
+def item_facts(session: Session, step: Step) -> ItemFacts:
+    row = session.execute(
+        select(OrderItem.name, OrderItem.count, OrderItem.parameters, Order.id, Order.project_id,
+               Order.site_preference, Order.end_date, Plan.id, Plan.code, Plan.vcpus, Plan.ram_mb, Plan.disk_gb,
+               Plan.public_ips, Offering.kind)
+        .join(Order, Order.id == OrderItem.order_id).join(Plan, Plan.id == OrderItem.plan_id)
+        .join(Offering, Offering.id == Plan.offering_id).where(OrderItem.id == step.item_id)
+    ).one()
+    name, count, parameters, order_id, project_id, site, end_date, plan_id, code, vcpus, ram_mb, disk, ips, kind = row
+    return ItemFacts(name, count, dict(parameters), order_id, project_id, site, end_date, plan_id, code, vcpus,
+                     ram_mb, disk, ips, str(kind))
+
+
+def _network_refs(session: Session, project_id: uuid.UUID, parameters: dict[str, Any]) -> dict[str, list[str]]:
     """Provider ids of the project's network and security groups a vm names (by inventory id or name)."""
     refs: dict[str, list[str]] = {"network_ids": [], "security_group_ids": []}
-    wanted = [("network", item.parameters.get("network_id"))] if item.parameters.get("network_id") else []
-    wanted += [("security_group", sg) for sg in item.parameters.get("security_groups", [])]
+    wanted = [("network", parameters.get("network_id"))] if parameters.get("network_id") else []
+    wanted += [("security_group", sg) for sg in parameters.get("security_groups", [])]
     for kind, ref in wanted:
         found = session.scalars(select(Resource).where(
-            Resource.project_id == order.project_id, Resource.kind == kind, Resource.state == ResourceState.ACTIVE,
+            Resource.project_id == project_id, Resource.kind == kind, Resource.state == ResourceState.ACTIVE,
             (Resource.name == ref) | (Resource.provider_id == ref))).first()
         if found is None:
             try:
-                import uuid
-
                 found = session.get(Resource, uuid.UUID(str(ref)))
             except ValueError:
                 found = None
-        if found is None or found.project_id != order.project_id or found.provider_id is None:
+        if found is None or found.project_id != project_id or found.provider_id is None:
             raise ValidationFailed(f"{kind} « {ref} » introuvable dans le projet.")
         refs["network_ids" if kind == "network" else "security_group_ids"].append(found.provider_id)
     return refs
 
 
-def ensure_rows(session: Session, step: Step) -> list[Resource]:
+def ensure_rows(session: Session, step: Step, facts: ItemFacts) -> list[Resource]:
     """The resource rows of a CREATE step (created on first run), in creation order."""
-    existing = list(session.scalars(select(Resource).where(Resource.idempotency_key.startswith(f"{step.id}:"))
-                                    .order_by(Resource.idempotency_key)))
+    # by the order (indexed) rather than a LIKE on the key, which PostgreSQL cannot serve from the unique
+    # index under a non-C collation (a sequential scan of the whole inventory per step)
+    prefix = f"{step.id}:"
+    existing = sorted((r for r in session.scalars(select(Resource).where(Resource.order_id == step.order_id))
+                       if r.idempotency_key.startswith(prefix)), key=lambda r: r.idempotency_key)
     if existing:
         return existing
-    item = session.get(OrderItem, step.item_id)
-    order = session.get(Order, step.order_id)
-    assert item is not None and order is not None
-    plan = session.get(Plan, item.plan_id)
-    assert plan is not None
-    kind = KIND_OF_OFFERING[str(plan.offering.kind)]
-    refs = _network_refs(session, order, item) if kind == "server" else {}
+    f = facts
+    kind = KIND_OF_OFFERING[f.offering_kind]
+    refs = _network_refs(session, f.project_id, f.parameters) if kind == "server" else {}
     rows: list[Resource] = []
-    for i in range(item.count):
-        name = item.name if item.count == 1 else f"{item.name}-{i + 1}"
-        common = {"project_id": order.project_id, "order_id": order.id, "site": order.site_preference,
-                  "plan_id": plan.id, "state": ResourceState.CREATING, "end_date": order.end_date}
+    for i in range(f.count):
+        name = f.name if f.count == 1 else f"{f.name}-{i + 1}"
+        common = {"project_id": f.project_id, "order_id": f.order_id, "site": f.site,
+                  "plan_id": f.plan_id, "state": ResourceState.CREATING, "end_date": f.end_date}
         if kind == "server":
-            main = Resource(kind=kind, name=name, idempotency_key=f"{step.id}:{i:03d}", flavor=plan.code,
-                            vcpus=plan.vcpus, ram_mb=plan.ram_mb, storage_gb=plan.disk_gb, instances=1,
-                            public_ips=plan.public_ips, attributes={"image": item.parameters.get("image"), **refs},
+            main = Resource(kind=kind, name=name, idempotency_key=f"{step.id}:{i:03d}", flavor=f.plan_code,
+                            vcpus=f.vcpus, ram_mb=f.ram_mb, storage_gb=f.disk_gb, instances=1,
+                            public_ips=f.public_ips, attributes={"image": f.parameters.get("image"), **refs},
                             **common)
             rows.append(main)
-            data_gb = int(item.parameters.get("data_volume_gb") or 0)
+            data_gb = int(f.parameters.get("data_volume_gb") or 0)
             if data_gb:
                 session.add(main)
                 session.flush()
@@ -70,7 +105,7 @@ def ensure_rows(session: Session, step: Step) -> list[Resource]:
                                      storage_gb=data_gb, attributes={"attach_to": str(main.id), "size_gb": data_gb},
                                      **common))
         else:
-            storage = int(item.parameters.get("size_gb") or 0) if kind == "volume" else 0
+            storage = int(f.parameters.get("size_gb") or 0) if kind == "volume" else 0
             rows.append(Resource(kind=kind, name=name, idempotency_key=f"{step.id}:{i:03d}", storage_gb=storage,
                                  public_ips=1 if kind == "public_ip" else 0,
                                  attributes={"size_gb": storage} if storage else {}, **common))

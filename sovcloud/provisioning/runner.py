@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from sovcloud import audit
 from sovcloud.access.actor import Actor
-from sovcloud.catalog.models import Plan
 from sovcloud.clock import now
 from sovcloud.db import transaction
 from sovcloud.errors import DomainError
@@ -114,11 +113,9 @@ def _write(rt: Runtime, progress: dict[str, handlers.Progress]) -> None:
 
 def _run_create(rt: Runtime, step: Step) -> Wait | None:
     with transaction(rt.sessions) as session:
-        rows = items.ensure_rows(session, step)
-        item = session.get(OrderItem, step.item_id)
-        plan = session.get(Plan, item.plan_id) if item else None
-        params = dict(item.parameters) if item else {}
-        snaps = [_snapshot(r, str(step.project_id), plan.code if plan else None, params) for r in rows]
+        facts = items.item_facts(session, step)
+        rows = items.ensure_rows(session, step, facts)
+        snaps = [_snapshot(r, str(step.project_id), facts.plan_code, dict(facts.parameters)) for r in rows]
         done_already = {s.id for s, r in zip(snaps, rows, strict=True) if r.state == ResourceState.ACTIVE}
     progress: dict[str, handlers.Progress] = {
         s.id: handlers.Progress(done=True, provider_id=s.provider_id, site=s.site)
