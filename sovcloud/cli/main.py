@@ -105,8 +105,12 @@ def demo_totp(username: str) -> None:
 @config_app.command("sample")
 def config_sample() -> None:
     """Print a sample environment file generated from the settings' declarations."""
+    import json
+
     for name, field in Settings.model_fields.items():
         default = field.default if field.default_factory is None else "(generated under var/)"
+        if isinstance(default, list | tuple | dict):
+            default = json.dumps(default)  # complex values are read from the environment as JSON
         print(f"# {field.description}\n# SOVCLOUD_{name.upper()}={default}\n")
 
 

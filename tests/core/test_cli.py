@@ -48,3 +48,9 @@ def test_domain_error_is_readable(cli):
     r = cli("user", "create", "x", "--email", "x@x.gouv.fr", "--name", "X", "--password", "court")
     assert r.exit_code == 1
     assert "Mot de passe refusé" in r.output
+
+
+def test_config_sample_lists_every_setting_in_environment_syntax(cli):
+    out = cli("config", "sample").output
+    assert "SOVCLOUD_DATABASE_URL=" in out and "SOVCLOUD_LOCKOUT_THRESHOLD=5" in out
+    assert "SOVCLOUD_NOTIFICATIONS_BINDINGS=[\"" in out  # JSON, as pydantic-settings reads it
