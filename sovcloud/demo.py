@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sovcloud.access.actor import Actor
-from sovcloud.access.roles import Role
+from sovcloud.access.roles import ADMIN_ROLES, Role
 from sovcloud.clock import now
 from sovcloud.config import Settings
 from sovcloud.identity import totp
@@ -74,7 +74,7 @@ def seed(session: Session, *, settings: Settings, actor: Actor | None = None) ->
     from sovcloud.orders.policies import seed_rules
 
     existing = session.scalar(select(Organisation.id).where(Organisation.code == "MI"))
-    rows = [(u, r.value, r in _admin_roles()) for u, _n, r, _p in USERS]
+    rows = [(u, r.value, r in ADMIN_ROLES) for u, _n, r, _p in USERS]
     seed_catalog(session, actor)
     seed_rules(session, actor=actor)
     if existing is not None:
@@ -94,18 +94,12 @@ def seed(session: Session, *, settings: Settings, actor: Actor | None = None) ->
     for username, full_name, role, place in USERS:
         user = create_user(session, actor=actor, settings=settings, username=username,
                            email=f"{username}@demo.gouv.fr", full_name=full_name, password=DEMO_PASSWORD)
-        if role in _admin_roles():
+        if role in ADMIN_ROLES:
             _enrol(user, box)
         members.assign_role(session, actor=actor, user_id=user.id, role=role,
                             organisation_id=orgs[place].id if place and "/" not in place else None,
                             project_id=projects[place].id if place and "/" in place else None)
     return SeedResult(created=True, users=rows)
-
-
-def _admin_roles() -> frozenset[Role]:
-    from sovcloud.access.roles import ADMIN_ROLES
-
-    return ADMIN_ROLES
 
 
 def _enrol(user: User, box: totp.SecretBox) -> None:

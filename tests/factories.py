@@ -47,10 +47,6 @@ class Person:
     seed: str | None = None
     password: str = PASSWORD
 
-    def code(self, offset_steps: int = 0) -> str:
-        assert self.seed
-        return pyotp.TOTP(self.seed).at(pyotp.TOTP(self.seed).timecode(__import__("datetime").datetime.now())
-                                        * 30 + offset_steps * 30)
 
 
 def make_user(db: Session, settings: Settings, username: str, role: Role | None = None, *,

@@ -16,7 +16,7 @@ from sovcloud.catalog import pricing, seed, service
 from sovcloud.catalog.models import Offering, OfferingKind, OrganisationGroup, Plan, PriceList
 from sovcloud.catalog.pricing import PlanPrice
 from sovcloud.cli.common import Output, OutputOpt, cli_actor, console, render, unit_of_work
-from sovcloud.tenancy.models import Organisation
+from sovcloud.tenancy.cli import organisation_ref
 
 app = typer.Typer(help="Catalogue de services : offres, plans, groupes, grilles tarifaires.", no_args_is_help=True)
 price_lists = typer.Typer(help="Grilles tarifaires versionnées.", no_args_is_help=True)
@@ -30,13 +30,6 @@ def _uuid(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
-
-
-def _org(session: Session, code_or_id: str) -> uuid.UUID:
-    found = session.scalar(select(Organisation.id).where(Organisation.code == code_or_id.upper()))
-    if found is None and _uuid(code_or_id) is None:
-        raise typer.BadParameter(f"organisation inconnue : {code_or_id}")
-    return found or uuid.UUID(code_or_id)
 
 
 def _group(session: Session, name_or_id: str) -> uuid.UUID:
@@ -101,7 +94,8 @@ def catalog_list(org: Annotated[str | None, typer.Option(help="Ce que cette orga
         if org is None:
             render(_plan_rows(service.list_offerings(session, actor=cli_actor())), output)
             return
-        priced = pricing.priced_offerings_for(session, actor=cli_actor(), organisation_id=_org(session, org))
+        org_id = organisation_ref(session, org)
+        priced = pricing.priced_offerings_for(session, actor=cli_actor(), organisation_id=org_id)
         prices = {k: v for p in priced for k, v in p.prices.items()}
         render(_plan_rows([p.offering for p in priced], prices), output)
 
@@ -154,7 +148,7 @@ def group_create(name: str, members: Annotated[list[str] | None, typer.Argument(
     with unit_of_work() as (session, _):
         group = service.create_group(session, actor=cli_actor(), name=name, description=description)
         service.set_group_members(session, actor=cli_actor(), group_id=group.id,
-                                  organisation_ids=[_org(session, m) for m in members or []])
+                                  organisation_ids=[organisation_ref(session, m) for m in members or []])
     console.print(f"Groupe « {name} » créé ({group.id}).")
 
 
@@ -163,7 +157,7 @@ def group_members(group: str, members: Annotated[list[str], typer.Argument(help=
     """Replace the members of a group (name or id)."""
     with unit_of_work() as (session, _):
         service.set_group_members(session, actor=cli_actor(), group_id=_group(session, group),
-                                  organisation_ids=[_org(session, m) for m in members])
+                                  organisation_ids=[organisation_ref(session, m) for m in members])
     console.print(f"Membres du groupe {group} mis à jour.")
 
 
@@ -221,7 +215,7 @@ def estimate(org: str, plan: Annotated[str, typer.Argument(help="offre/plan, ex.
              output: OutputOpt = Output.table) -> None:
     """Estimate what an order would cost an organisation."""
     with unit_of_work() as (session, _):
-        est = pricing.estimate_for(session, actor=cli_actor(), organisation_id=_org(session, org),
+        est = pricing.estimate_for(session, actor=cli_actor(), organisation_id=organisation_ref(session, org),
                                    plan_id=_plan(session, plan), parameters=json.loads(parameters))
         render([{"plan": plan, "€/h": est.hourly, "€/mois": est.monthly, "grille": est.price.price_list_name,
                  "version": est.price.version}], output)

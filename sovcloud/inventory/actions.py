@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sovcloud import audit
@@ -88,13 +89,13 @@ def finish_action(session: Any, step: Step) -> None:
         r.flavor = step.params["flavor"]
         for key in ("vcpus", "ram_mb", "storage_gb"):
             setattr(r, key, int(step.params[key]))
-        r.plan_id = step.params.get("plan_id") and __import__("uuid").UUID(step.params["plan_id"])
+        r.plan_id = uuid.UUID(step.params["plan_id"]) if step.params.get("plan_id") else r.plan_id
     if action == "snapshot":
         snapshots = [*r.attributes.get("snapshots", []), {"image_id": step.progress.get("image_id"),
                                                            "at": now().isoformat()}]
         r.attributes = {**r.attributes, "snapshots": snapshots}
     if action in ("attach", "detach"):
-        volume = session.get(Resource, __import__("uuid").UUID(step.params["volume_id"]))
+        volume = session.get(Resource, uuid.UUID(step.params["volume_id"]))
         if volume is not None:
             volume.state = ResourceState.ACTIVE
             volume.attributes = {**volume.attributes, "attach_to": str(r.id) if action == "attach" else None}

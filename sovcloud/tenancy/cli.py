@@ -6,6 +6,8 @@ import uuid
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sovcloud.cli.common import Output, OutputOpt, cli_actor, render, unit_of_work
 from sovcloud.tenancy import quotas, service
@@ -23,11 +25,8 @@ def _project_row(p: Project) -> dict[str, object]:
     return {"id": p.id, "name": p.name, "organisation": p.organisation.code, "description": p.description}
 
 
-def _org_id(session: object, code_or_id: str) -> uuid.UUID:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def organisation_ref(session: Session, code_or_id: str) -> uuid.UUID:
+    """The id of an organisation named on the command line by its code or its id."""
     found = session.scalar(select(Organisation.id).where(Organisation.code == code_or_id.upper()))
     if found is not None:
         return found
@@ -44,7 +43,7 @@ def org_create(code: str, name: Annotated[str, typer.Option(help="Nom")],
                output: OutputOpt = Output.table) -> None:
     """Create an organisation."""
     with unit_of_work() as (session, _):
-        parent_id = _org_id(session, parent) if parent else None
+        parent_id = organisation_ref(session, parent) if parent else None
         org = service.create_organisation(session, actor=cli_actor(), name=name, code=code, kind=kind,
                                           parent_id=parent_id)
         render([_org_row(org)], output)
@@ -64,7 +63,7 @@ def org_quota(org: str, vcpus: int, ram_mb: int, storage_gb: int, instances: int
     """Set an organisation's quota."""
     with unit_of_work() as (session, _):
         limits = quotas.Limits(vcpus, ram_mb, storage_gb, instances, public_ips)
-        quotas.set_quota(session, actor=cli_actor(), limits=limits, organisation_id=_org_id(session, org))
+        quotas.set_quota(session, actor=cli_actor(), limits=limits, organisation_id=organisation_ref(session, org))
         render([{"organisation": org, **limits.__dict__}], output)
 
 
@@ -72,7 +71,7 @@ def org_quota(org: str, vcpus: int, ram_mb: int, storage_gb: int, instances: int
 def project_create(org: str, name: str, description: str = "", output: OutputOpt = Output.table) -> None:
     """Create a project in an organisation (code or id)."""
     with unit_of_work() as (session, _):
-        project = service.create_project(session, actor=cli_actor(), organisation_id=_org_id(session, org),
+        project = service.create_project(session, actor=cli_actor(), organisation_id=organisation_ref(session, org),
                                          name=name, description=description)
         render([_project_row(project)], output)
 
@@ -82,5 +81,5 @@ def project_list(org: Annotated[str | None, typer.Option(help="Code ou id de l'o
                  output: OutputOpt = Output.table, limit: int = 500) -> None:
     """List projects."""
     with unit_of_work() as (session, _):
-        query = service.projects_query(cli_actor(), organisation_id=_org_id(session, org) if org else None)
+        query = service.projects_query(cli_actor(), organisation_id=organisation_ref(session, org) if org else None)
         render([_project_row(p) for p in session.scalars(query.limit(limit))], output)

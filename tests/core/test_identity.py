@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pyotp
 from sqlalchemy import select
 
@@ -127,7 +129,7 @@ def test_token_is_hashed_scoped_and_tracks_last_use(client_factory, world, sessi
     with sessions() as db:
         from sovcloud.identity.models import ApiToken
 
-        stored = db.get(ApiToken, __import__("uuid").UUID(token["id"]))
+        stored = db.get(ApiToken, uuid.UUID(token["id"]))
         assert token["secret"] not in (stored.token_hash, stored.prefix) and len(stored.token_hash) == 64
     bearer = client_factory()
     bearer.headers["Authorization"] = f"Bearer {token['secret']}"
