@@ -53,6 +53,27 @@ def peak_rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (and its reaped children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def servers_cpu_s(names: tuple[str, ...] = ("postgres", "redis-server")) -> dict[str, float]:
+    """CPU seconds used so far by the database and queue servers' processes, by program name."""
+    found = dict.fromkeys(names, 0.0)
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            comm = (proc / "comm").read_text().strip()
+            if comm in found:
+                found[comm] += cpu_s(int(proc.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
 def fresh_postgres(admin_url: str) -> tuple[str, str]:
     """A new empty database for the run (and the simulator's)."""
     name = f"sovcloud_bench_{uuid.uuid4().hex[:8]}"
@@ -144,6 +165,7 @@ def main() -> None:
                                      items=[service.ItemIn(plan_id=plan_id, name=f"vm{i}", count=sizes[i],
                                                            parameters={"image": "debian-12"})])
 
+    servers_before, own_before = servers_cpu_s(), resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     placers = [threading.Thread(target=place, args=(range(k, orders, args.placers),)) for k in range(args.placers)]
     for t in placers:
@@ -152,9 +174,11 @@ def main() -> None:
         t.join()
     placed = time.perf_counter() - started
     peaks = {f"worker{i}": 0.0 for i in range(len(workers))}
+    cpu = {f"worker{i}": 0.0 for i in range(len(workers))}
     while True:
         for i, proc in enumerate(workers):
             peaks[f"worker{i}"] = max(peaks[f"worker{i}"], peak_rss_mib(proc.pid))
+            cpu[f"worker{i}"] = cpu_s(proc.pid)
         with sessions() as db:
             active = db.scalar(select(func.count()).select_from(Resource)
                                .where(Resource.state == ResourceState.ACTIVE))
@@ -166,6 +190,8 @@ def main() -> None:
             raise SystemExit(f"timeout: {active} ACTIVE")
         time.sleep(0.25)
     elapsed = time.perf_counter() - started
+    servers_after = servers_cpu_s()
+    own = resource.getrusage(resource.RUSAGE_SELF)
     for proc in workers:
         proc.terminate()
         proc.wait(timeout=30)
@@ -180,6 +206,10 @@ def main() -> None:
         "placement_s": round(placed, 1), "total_s": round(elapsed, 1), "vms_per_s": round(active / elapsed, 1),
         "peak_rss_mib": {"bench(service)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                          **{k: round(v, 1) for k, v in peaks.items()}},
+        # CPU seconds during the run (workers: since start, which includes ~1 s of start-up each)
+        "cpu_s": {"bench(service)": round(own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime, 1), **{k: round(v, 1) for k, v in cpu.items()},
+                  **{k: round(servers_after[k] - servers_before[k], 1) for k in servers_after}},
+        "load_average": os.getloadavg()[0],
     }
     print(json.dumps(result, indent=2))
 

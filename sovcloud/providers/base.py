@@ -35,6 +35,7 @@ from sovcloud.providers.dto import (
     Server,
     ServerGroup,
     ServerGroupPolicy,
+    ServerRequest,
     ServerSpec,
     Site,
     Volume,
@@ -77,6 +78,15 @@ class CloudProvider(Protocol):
         """Start building a server; returns it in BUILD (or already ACTIVE).
 
         Raises: BadInputError (unknown flavor/image/network...), QuotaExceededError, CapacityError.
+        """
+        ...
+
+    def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
+        """Start building several servers in one call (as Nova's multi-create), each idempotent by its own
+        key; returns them in the order asked. On an error, some may have been created: calling again with
+        the same requests returns those and creates the rest.
+
+        Raises: as ``create_server``.
         """
         ...
 

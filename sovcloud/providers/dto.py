@@ -146,6 +146,14 @@ class ServerSpec:
     metadata: Mapping[str, str] = field(default_factory=dict)  #: free key/value tags
 
 
+@dataclass(frozen=True)
+class ServerRequest:
+    """One server of a ``create_servers`` call: what to build and the key that makes it happen once."""
+
+    spec: ServerSpec
+    idempotency_key: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Server:
     """A virtual machine as the provider reports it."""

@@ -14,6 +14,8 @@ from sovcloud.providers.base import CloudProvider
 from sovcloud.providers.dto import (
     NetworkSpec,
     SecurityGroupRule,
+    Server,
+    ServerRequest,
     ServerSpec,
     ServerStatus,
     VolumeSpec,
@@ -81,22 +83,45 @@ def advance(p: CloudProvider, lookups: Lookups, r: Snapshot, peers: dict[str, Pr
     return _ADVANCE[r.kind](p, lookups, r, peers)
 
 
-def _server(p: CloudProvider, lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
-    if r.provider_id is None:
-        spec = ServerSpec(name=r.name, flavor_id=lookups.flavor(r.plan_code or ""),
-                          image_id=lookups.image(r.tenant, r.params.get("image", "")),
-                          network_ids=tuple(r.attributes.get("network_ids", ())),
-                          security_group_ids=tuple(r.attributes.get("security_group_ids", ())),
-                          site=r.site, ssh_public_key=r.params.get("ssh_key"), user_data=r.params.get("user_data"),
-                          metadata={"sovcloud_resource": r.id})
-        server = p.create_server(r.tenant, spec, idempotency_key=r.key)
-    else:
-        server = p.get_server(r.tenant, r.provider_id)
+def _server_spec(lookups: Lookups, r: Snapshot) -> ServerSpec:
+    return ServerSpec(name=r.name, flavor_id=lookups.flavor(r.plan_code or ""),
+                      image_id=lookups.image(r.tenant, r.params.get("image", "")),
+                      network_ids=tuple(r.attributes.get("network_ids", ())),
+                      security_group_ids=tuple(r.attributes.get("security_group_ids", ())),
+                      site=r.site, ssh_public_key=r.params.get("ssh_key"), user_data=r.params.get("user_data"),
+                      metadata={"sovcloud_resource": r.id})
+
+
+def _server_progress(r: Snapshot, server: Server) -> Progress:
     if server.status == ServerStatus.ERROR:
         raise perr.ProviderError(f"le serveur {r.name} est en erreur : {server.fault or 'cause inconnue'}")
     fixed = next((a.address for a in server.addresses if a.kind == "fixed"), None)
     return Progress(done=server.status == ServerStatus.ACTIVE and not server.task_state, provider_id=server.id,
                     status=server.status.value, site=server.site, address=fixed, flavor=r.plan_code)
+
+
+def _server(p: CloudProvider, lookups: Lookups, r: Snapshot, _peers: dict[str, Progress]) -> Progress:
+    if r.provider_id is None:
+        server = p.create_server(r.tenant, _server_spec(lookups, r), idempotency_key=r.key)
+    else:
+        server = p.get_server(r.tenant, r.provider_id)
+    return _server_progress(r, server)
+
+
+def create_servers(p: CloudProvider, lookups: Lookups, snaps: list[Snapshot]) -> dict[str, Progress]:
+    """Create the servers among ``snaps`` not created yet, in one provider call, and report their progress
+    by resource id. Raises as ``advance`` (nothing is reported then: the step replays the same keys)."""
+    todo = [r for r in snaps if r.kind == "server" and r.provider_id is None]
+    if not todo:
+        return {}
+    by_tenant: dict[str, list[Snapshot]] = {}
+    for r in todo:
+        by_tenant.setdefault(r.tenant, []).append(r)
+    progress: dict[str, Progress] = {}
+    for tenant, group in by_tenant.items():
+        servers = p.create_servers(tenant, [ServerRequest(_server_spec(lookups, r), r.key) for r in group])
+        progress.update((r.id, _server_progress(r, s)) for r, s in zip(group, servers, strict=True))
+    return progress
 
 
 def _volume(p: CloudProvider, _lookups: Lookups, r: Snapshot, peers: dict[str, Progress]) -> Progress:

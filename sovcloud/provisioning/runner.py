@@ -122,8 +122,11 @@ def _run_create(rt: Runtime, step: Step) -> Wait | None:
         for s in snaps if s.id in done_already}
     written: dict[str, handlers.Progress] = {}
     try:
+        todo = [s for s in snaps if s.id not in done_already]
+        written.update(handlers.create_servers(rt.provider, _lookups_of(rt), todo))  # one call for a step's servers
+        progress.update(written)
         for snap in snaps:
-            if snap.id in done_already:
+            if snap.id in done_already or snap.id in written:
                 continue
             result = handlers.advance(rt.provider, _lookups_of(rt), snap, progress)
             progress[snap.id] = written[snap.id] = result

@@ -22,6 +22,7 @@ from sovcloud.providers.dto import (
     SecurityGroupRule,
     Server,
     ServerGroupPolicy,
+    ServerRequest,
     ServerSpec,
     ServerStatus,
     VolumeSpec,
@@ -137,6 +138,21 @@ class ProviderContract:
         assert [s.id for s in provider.servers(tenant)].count(first.id) == 1
         assert sum(1 for s in provider.servers(tenant) if s.name == spec.name) == 1
         provider.delete_server(tenant, first.id)
+
+    def test_create_servers_is_idempotent_per_key(self, provider: CloudProvider, tenant: str) -> None:
+        specs = [self.small_spec(provider, tenant) for _ in range(3)]
+        keys = [key() for _ in specs]
+        first = provider.create_servers(tenant, [ServerRequest(s, k) for s, k in zip(specs[:2], keys[:2], strict=True)])
+        assert [s.name for s in first] == [specs[0].name, specs[1].name]
+        # a replay after a partial failure: the first two come back as they are, the third is created
+        again = provider.create_servers(tenant, [ServerRequest(s, k) for s, k in zip(specs, keys, strict=True)])
+        assert [s.id for s in again[:2]] == [s.id for s in first]
+        assert again[2].name == specs[2].name and again[2].id not in {s.id for s in first}
+        names = [s.name for s in provider.servers(tenant)]
+        assert all(names.count(s.name) == 1 for s in specs)
+        for server in again:
+            wait_server(provider, tenant, server.id, ServerStatus.ACTIVE)
+            provider.delete_server(tenant, server.id)
 
     def test_tenants_are_isolated(self, provider: CloudProvider, tenant: str) -> None:
         server = provider.create_server(tenant, self.small_spec(provider, tenant), idempotency_key=key())

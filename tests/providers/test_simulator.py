@@ -14,13 +14,14 @@ import pytest
 
 from sovcloud.clock import FrozenClock
 from sovcloud.providers import (
+    BadInputError,
     CapacityError,
     ConflictError,
     OperationTimedOutError,
     QuotaExceededError,
     TransientError,
 )
-from sovcloud.providers.dto import QuotaSet, ServerGroupPolicy, ServerSpec, ServerStatus, VolumeSpec
+from sovcloud.providers.dto import QuotaSet, ServerGroupPolicy, ServerRequest, ServerSpec, ServerStatus, VolumeSpec
 from sovcloud.providers.simulator import HostGroupSeed, SimulatorConfig, SimulatorProvider, SiteSeed
 from sovcloud.providers.simulator.config import DEFAULT_SITES
 
@@ -214,6 +215,30 @@ def test_quotas_are_enforced(sim: SimulatorProvider) -> None:
         sim.create_volume(TENANT, VolumeSpec(name="big", size_gb=11), idempotency_key="v")
     assert sim.get_quotas(TENANT).usage.instances == 2
     assert sim.get_quotas("untouched").limits.instances is None
+
+
+def test_create_servers_is_all_or_nothing(sim: SimulatorProvider) -> None:
+    sim.set_quotas(TENANT, QuotaSet(instances=3))
+    with pytest.raises(QuotaExceededError, match="instances"):
+        sim.create_servers(TENANT, [ServerRequest(spec(sim, name=f"q{i}"), f"q{i}") for i in range(4)])
+    assert sim.servers(TENANT) == [] and sim.get_quotas(TENANT).usage.instances == 0
+    # 4 hosts x 2 cores: the 9th server does not fit, so none of the batch is placed
+    sim.set_quotas(TENANT, QuotaSet())
+    with pytest.raises(CapacityError):
+        sim.create_servers(TENANT, [ServerRequest(spec(sim, name=f"c{i}"), f"c{i}") for i in range(9)])
+    assert sim.servers(TENANT) == [] and sum(h.vcpus_used for h in sim.hypervisors()) == 0
+
+
+def test_create_servers_charges_only_the_new_ones(sim: SimulatorProvider) -> None:
+    made = sim.create_servers(TENANT, [ServerRequest(spec(sim, name=f"b{i}"), f"b{i}") for i in range(3)])
+    assert len({s.host for s in made}) == 3  # placed one by one: the RAM weigher spreads them
+    again = sim.create_servers(TENANT, [ServerRequest(spec(sim, name=f"b{i}"), f"b{i}") for i in range(5)])
+    assert [s.id for s in again[:3]] == [s.id for s in made]
+    assert sim.get_quotas(TENANT).usage.instances == 5 and sum(h.servers for h in sim.hypervisors()) == 5
+    with pytest.raises(ConflictError):
+        sim.create_servers("someone-else", [ServerRequest(spec(sim), "b0")])
+    with pytest.raises(BadInputError, match="own idempotency key"):
+        sim.create_servers(TENANT, [ServerRequest(spec(sim), "x"), ServerRequest(spec(sim), "x")])
 
 
 def test_volume_storage_is_limited_by_the_site_pool(sim: SimulatorProvider) -> None:

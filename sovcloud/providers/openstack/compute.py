@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sovcloud.providers.dto import (
     ServerAddress,
     ServerGroup,
     ServerGroupPolicy,
+    ServerRequest,
     ServerSpec,
     ServerStatus,
 )
@@ -139,6 +141,11 @@ class ComputeOps(OpenStackBase):
             self._wait(lambda: conn.compute.get_server_group(spec.server_group_id).member_ids or [],
                        lambda members: raw.id in members, what="server group membership")  # fmt: skip
         return self._server(tenant, conn.compute.get_server(raw.id), conn)
+
+    def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
+        """One ``create_server`` per request, in order: each is idempotent by its key, so a call repeated after
+        an error returns what the first created (Nova's multi-create takes one name and no per-server key)."""
+        return [self.create_server(tenant, r.spec, idempotency_key=r.idempotency_key) for r in requests]
 
     @translated
     def get_server(self, tenant: str, server_id: str) -> Server:

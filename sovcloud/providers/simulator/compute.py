@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sovcloud.providers.dto import Image, Server, ServerGroupPolicy, ServerSpec, ServerStatus
+from sovcloud.providers.dto import Image, Server, ServerGroupPolicy, ServerRequest, ServerSpec, ServerStatus
 from sovcloud.providers.errors import BadInputError, CapacityError, ConflictError, NotFoundError
 from sovcloud.providers.simulator import scheduler
 from sovcloud.providers.simulator.context import SimContext, api_call, create_once, new_id
@@ -123,55 +125,60 @@ class ComputeOps:
             .execution_options(synchronize_session=False)
         )
 
+    def _build_server(self, session: Session, tenant: str, spec: ServerSpec, key: str, flavor: SimFlavor) -> SimServer:
+        """Place and insert one server whose quota the caller has charged (the per-server part of a create)."""
+        ctx = self._ctx
+        now = ctx.now()
+        image = self._image(session, tenant, spec.image_id)
+        if image.min_disk_gb > flavor.disk_gb:
+            raise BadInputError(f"flavor {flavor.name} disk is smaller than image {image.name} needs")
+        policy = self._group_policy(session, tenant, spec.server_group_id)
+        addresses = self._plug(session, tenant, tuple(spec.network_ids))
+        self._apply_groups(session, tenant, tuple(spec.security_group_ids), +1)
+        host = scheduler.place(session, ctx.config, flavor, site=spec.site, group_id=spec.server_group_id,
+                               policy=policy, postgres=ctx.db.is_postgres)  # fmt: skip
+        scheduler.claim_storage(session, ctx.config, host.site, flavor.disk_gb)
+        row = SimServer(
+            id=new_id(),
+            tenant=tenant,
+            name=spec.name,
+            idempotency_key=key,
+            flavor_id=flavor.id,
+            image_id=image.id,
+            host_id=host.host_id,
+            site=host.site,
+            network_ids=list(spec.network_ids),
+            addresses=addresses,
+            security_group_ids=list(spec.security_group_ids),
+            server_group_id=spec.server_group_id,
+            key_name=spec.key_name,
+            ssh_public_key=spec.ssh_public_key,
+            user_data=spec.user_data,
+            meta=dict(spec.metadata),
+            created_at=now,
+            fault=None,
+        )
+        start_task(row, "build", ServerStatus.ACTIVE, now, ctx.config.build_delay_s)
+        return row
+
+    def _checked_flavor(self, spec: ServerSpec) -> SimFlavor:
+        if spec.site is not None and spec.site not in self._ctx.site_names:
+            raise BadInputError(f"unknown availability zone {spec.site!r}")
+        return self._ctx.flavor(spec.flavor_id)
+
     # -- create / read / delete -----------------------------------------------------------------------
     @api_call
     def create_server(self, tenant: str, spec: ServerSpec, *, idempotency_key: str) -> Server:
         """Schedule and start building a server (see ``CloudProvider.create_server``)."""
+        return self._create_one(tenant, spec, idempotency_key)
+
+    def _create_one(self, tenant: str, spec: ServerSpec, idempotency_key: str) -> Server:
         ctx = self._ctx
-        flavor = ctx.flavor(spec.flavor_id)
-        if spec.site is not None and spec.site not in ctx.site_names:
-            raise BadInputError(f"unknown availability zone {spec.site!r}")
+        flavor = self._checked_flavor(spec)
 
         def build(session: Session) -> SimServer:
-            now = ctx.now()
-            image = self._image(session, tenant, spec.image_id)
-            if image.min_disk_gb > flavor.disk_gb:
-                raise BadInputError(f"flavor {flavor.name} disk is smaller than image {image.name} needs")
             charge(session, tenant, ctx.config.default_quotas, instances=1, cores=flavor.vcpus, ram_mib=flavor.ram_mib)
-            policy = self._group_policy(session, tenant, spec.server_group_id)
-            addresses = self._plug(session, tenant, tuple(spec.network_ids))
-            self._apply_groups(session, tenant, tuple(spec.security_group_ids), +1)
-            host = scheduler.place(
-                session,
-                ctx.config,
-                flavor,
-                site=spec.site,
-                group_id=spec.server_group_id,
-                policy=policy,
-                postgres=ctx.db.is_postgres,
-            )
-            scheduler.claim_storage(session, ctx.config, host.site, flavor.disk_gb)
-            row = SimServer(
-                id=new_id(),
-                tenant=tenant,
-                name=spec.name,
-                idempotency_key=idempotency_key,
-                flavor_id=flavor.id,
-                image_id=image.id,
-                host_id=host.host_id,
-                site=host.site,
-                network_ids=list(spec.network_ids),
-                addresses=addresses,
-                security_group_ids=list(spec.security_group_ids),
-                server_group_id=spec.server_group_id,
-                key_name=spec.key_name,
-                ssh_public_key=spec.ssh_public_key,
-                user_data=spec.user_data,
-                meta=dict(spec.metadata),
-                created_at=now,
-                fault=None,
-            )
-            start_task(row, "build", ServerStatus.ACTIVE, now, ctx.config.build_delay_s)
+            row = self._build_server(session, tenant, spec, idempotency_key, flavor)
             # a Core INSERT: the ORM unit of work would triple the cost of this hot path
             session.connection().execute(insert(_SERVERS), {c: getattr(row, c) for c in _SERVER_COLUMNS})
             fresh.add(row.id)
@@ -183,6 +190,36 @@ class ComputeOps:
             return self._present(row, ctx.now(), row.id in fresh or self._host_up(session, row.host_id))
 
         return create_once(ctx, SimServer, tenant, idempotency_key, build, present, optimistic=True)
+
+    @api_call
+    def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
+        """Several servers in one transaction (see ``CloudProvider.create_servers``): those whose key exists
+        are returned as they are; the others are charged to the quota together, then placed one by one.
+        All or nothing: if one cannot be built, none of the new ones is."""
+        ctx = self._ctx
+        keys = [r.idempotency_key for r in requests]
+        if not all(keys) or len(set(keys)) != len(keys):
+            raise BadInputError("each server needs its own idempotency key")
+        flavors = [self._checked_flavor(r.spec) for r in requests]
+        try:
+            with ctx.db.write() as session:
+                found: dict[str, tuple[SimServer, bool]] = {}
+                for row, host_down, site_down in session.execute(_WITH_HOST.where(SimServer.idempotency_key.in_(keys))):
+                    if row.tenant != tenant:
+                        raise ConflictError(f"idempotency key {row.idempotency_key!r} already used by another tenant")
+                    found[str(row.idempotency_key)] = (row, _up(host_down, site_down))
+                todo = [(r, f) for r, f in zip(requests, flavors, strict=True) if r.idempotency_key not in found]
+                if todo:
+                    charge(session, tenant, ctx.config.default_quotas, instances=len(todo),
+                           cores=sum(f.vcpus for _r, f in todo), ram_mib=sum(f.ram_mib for _r, f in todo))
+                    built = [self._build_server(session, tenant, r.spec, r.idempotency_key, f) for r, f in todo]
+                    session.connection().execute(insert(_SERVERS),
+                                                 [{c: getattr(row, c) for c in _SERVER_COLUMNS} for row in built])
+                    found.update((r.idempotency_key, (row, True)) for (r, _f), row in zip(todo, built, strict=True))
+                now = ctx.now()
+                return [self._present(found[k][0], now, found[k][1]) for k in keys]
+        except IntegrityError:  # a concurrent call created some of them: one at a time, each idempotent
+            return [self._create_one(tenant, r.spec, r.idempotency_key) for r in requests]
 
     @api_call
     def get_server(self, tenant: str, server_id: str) -> Server:
