@@ -82,6 +82,7 @@ class Estimate:
     storage_gb: int  #: GB charged per GB-month
     hourly: Decimal  #: EUR per hour, cents, half up
     monthly: Decimal  #: EUR per month of 730 h, cents, half up
+    offering_kind: str = ""  #: the kind of the plan's offering (vm, volume...)
     currency: str = "EUR"
 
 
@@ -349,7 +350,8 @@ def estimate(session: Session, *, organisation_id: uuid.UUID, plan_id: uuid.UUID
     hourly = price.per_hour + price.per_gb_month * gb / HOURS_PER_MONTH
     return Estimate(organisation_id=organisation_id, plan_id=plan.id, at=at, price=price,
                     footprint=params.footprint(plan), storage_gb=gb,
-                    hourly=hourly.quantize(CENT, ROUND_HALF_UP), monthly=monthly.quantize(CENT, ROUND_HALF_UP))
+                    hourly=hourly.quantize(CENT, ROUND_HALF_UP), monthly=monthly.quantize(CENT, ROUND_HALF_UP),
+                    offering_kind=str(plan.offering.kind))
 
 
 def estimate_for(session: Session, *, actor: Actor, organisation_id: uuid.UUID, plan_id: uuid.UUID,

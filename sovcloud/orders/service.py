@@ -102,7 +102,7 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
     audit.record(session, actor=actor, action="order.created", target=order,
                  details={"items": [{"plan_id": i.plan_id, "count": i.count, "name": i.name} for i in items]})
     if submit:
-        submit_order(session, actor=actor, order_id=order.id)
+        _submit(session, actor, order)  # created in this transaction: no one else can see it yet
     return order
 
 
@@ -118,6 +118,10 @@ def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Orde
     """
     order = scoped(session, Order, actor).get(order_id, for_update=True)
     authorize(actor, Permission.ORDER_CREATE, order)
+    return _submit(session, actor, order)
+
+
+def _submit(session: Session, actor: Actor, order: Order) -> Order:
     if order.status != OrderStatus.DRAFT:
         raise InvalidTransition("Seul un brouillon peut être soumis.")
     at = now()
@@ -126,7 +130,7 @@ def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Orde
     for item in order.items:
         quote = estimate(session, organisation_id=order.organisation_id, plan_id=item.plan_id,
                          parameters=item.parameters, at=at)
-        item.kind = _kind_of(session, item.plan_id)
+        item.kind = quote.offering_kind
         kinds.add(item.kind)
         item.estimate_monthly = quote.monthly * item.count
         total_hourly += quote.hourly * item.count
@@ -158,13 +162,6 @@ def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Orde
         transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor, rule=verdict.rule_name,
                    reason=f"Approbation requise (règle « {verdict.rule_name} » : {verdict.reason}).")
     return order
-
-
-def _kind_of(session: Session, plan_id: uuid.UUID) -> str:
-    from sovcloud.catalog.models import Plan
-
-    plan = session.get(Plan, plan_id)
-    return str(plan.offering.kind) if plan else ""
 
 
 def _approved(session: Session, order: Order, actor: Actor, reason: str) -> None:

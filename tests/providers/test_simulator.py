@@ -241,6 +241,37 @@ def test_create_servers_charges_only_the_new_ones(sim: SimulatorProvider) -> Non
         sim.create_servers(TENANT, [ServerRequest(spec(sim), "x"), ServerRequest(spec(sim), "x")])
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_batch_placement_matches_one_by_one(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """``create_servers`` places as ``create_server`` would in turn: same hosts, in the same order, same use."""
+    if backend == "sqlite":
+        configs = [replace(request.getfixturevalue("sqlite_config"), database_url=f"sqlite:///{tmp_path / n}.db")
+                   for n in ("one", "many")]
+    else:
+        pg = request.getfixturevalue("pg_config")
+        configs = [replace(pg, db_schema=f"{pg.db_schema}_{n}") for n in ("one", "many")]
+    one, many = (SimulatorProvider(replace(c, cpu_ratio=1.0, ram_ratio=1.0)) for c in configs)
+    try:
+        flavors = ["s1.small", "s1.large", "s1.medium", "s1.xlarge"]
+        specs = [spec(one, flavors[i % 4], name=f"vm{i}", site=("site-b" if i % 5 == 0 else None)) for i in range(60)]
+        by_one = [one.create_server(TENANT, s, idempotency_key=f"k{i}") for i, s in enumerate(specs)]
+        by_many = many.create_servers(TENANT, [ServerRequest(s, f"k{i}") for i, s in enumerate(specs)])
+        assert [(s.host, s.site) for s in by_many] == [(s.host, s.site) for s in by_one]
+        assert many.hypervisors() == one.hypervisors() and many.storage_used_gb() == one.storage_used_gb()
+        assert len({s.host for s in by_many}) >= 10  # spread, not stacked
+    finally:
+        one.close()
+        many.close()
+        if backend == "postgresql":
+            from sqlalchemy import create_engine, text
+
+            engine = create_engine(configs[0].database_url)
+            with engine.begin() as conn:
+                for c in configs:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{c.db_schema}" CASCADE'))
+            engine.dispose()
+
+
 def test_volume_storage_is_limited_by_the_site_pool(sim: SimulatorProvider) -> None:
     sim.create_volume(TENANT, VolumeSpec(name="a", size_gb=990, site="site-b"), idempotency_key="v1")
     with pytest.raises(CapacityError):

@@ -125,8 +125,10 @@ class ComputeOps:
             .execution_options(synchronize_session=False)
         )
 
-    def _build_server(self, session: Session, tenant: str, spec: ServerSpec, key: str, flavor: SimFlavor) -> SimServer:
-        """Place and insert one server whose quota the caller has charged (the per-server part of a create)."""
+    def _build_server(self, session: Session, tenant: str, spec: ServerSpec, key: str, flavor: SimFlavor,
+                      host: scheduler.Placement | None = None) -> SimServer:
+        """One server whose quota the caller has charged, placed here unless ``host`` was chosen already (the
+        per-server part of a create; the caller inserts the row)."""
         ctx = self._ctx
         now = ctx.now()
         image = self._image(session, tenant, spec.image_id)
@@ -135,9 +137,10 @@ class ComputeOps:
         policy = self._group_policy(session, tenant, spec.server_group_id)
         addresses = self._plug(session, tenant, tuple(spec.network_ids))
         self._apply_groups(session, tenant, tuple(spec.security_group_ids), +1)
-        host = scheduler.place(session, ctx.config, flavor, site=spec.site, group_id=spec.server_group_id,
-                               policy=policy, postgres=ctx.db.is_postgres)  # fmt: skip
-        scheduler.claim_storage(session, ctx.config, host.site, flavor.disk_gb)
+        if host is None:
+            host = scheduler.place(session, ctx.config, flavor, site=spec.site, group_id=spec.server_group_id,
+                                   policy=policy, postgres=ctx.db.is_postgres)  # fmt: skip
+            scheduler.claim_storage(session, ctx.config, host.site, flavor.disk_gb)
         row = SimServer(
             id=new_id(),
             tenant=tenant,
@@ -212,7 +215,12 @@ class ComputeOps:
                 if todo:
                     charge(session, tenant, ctx.config.default_quotas, instances=len(todo),
                            cores=sum(f.vcpus for _r, f in todo), ram_mib=sum(f.ram_mib for _r, f in todo))
-                    built = [self._build_server(session, tenant, r.spec, r.idempotency_key, f) for r, f in todo]
+                    hosts: list[scheduler.Placement | None] = [None] * len(todo)
+                    if not any(r.spec.server_group_id for r, _f in todo):  # group policies: placed one by one
+                        hosts = list(scheduler.place_many(session, ctx.config, [(f, r.spec.site) for r, f in todo],
+                                                          postgres=ctx.db.is_postgres))  # fmt: skip
+                    built = [self._build_server(session, tenant, r.spec, r.idempotency_key, f, h)
+                             for (r, f), h in zip(todo, hosts, strict=True)]
                     session.connection().execute(insert(_SERVERS),
                                                  [{c: getattr(row, c) for c in _SERVER_COLUMNS} for row in built])
                     found.update((r.idempotency_key, (row, True)) for (r, _f), row in zip(todo, built, strict=True))
