@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import csv
 import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -28,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from dataclasses import astuple, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -63,7 +66,6 @@ SYSTEM = Actor.system("bench")
 PASSWORD = "Bench-Portal-2026!"
 USERS = 20
 ORGS, PROJECTS = 30, 150
-_LOGGED = re.compile(r"method=GET ms=([\d.]+) path=(\S+)")
 _TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]{64})">')
 
 
@@ -124,20 +126,23 @@ def seed(settings: Settings, vms: int) -> list[tuple[str, str | None, str]]:
     return users
 
 
-def serve(settings: Settings, scratch: Path, log: Any) -> tuple[subprocess.Popen[bytes], str]:
+def serve(settings: Settings, scratch: Path, log: Any, *, cpus: str | None, trace: bool
+          ) -> tuple[subprocess.Popen[bytes], str]:
+    """``sovcloud serve`` as shipped (JSON request log on stderr, no embedded worker), optionally pinned to
+    ``cpus`` (``taskset -c``), and traced (``trace``: garbage collections, new database connections)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "SOVCLOUD_DATABASE_URL": settings.database_url,
            "SOVCLOUD_SECRET_KEY": settings.secret_key.get_secret_value(), "SOVCLOUD_QUEUE_PATH": str(scratch / "q.db"),
            "SOVCLOUD_SIMULATOR_DATABASE_URL": settings.simulator_database_url, "SOVCLOUD_LOG_LEVEL": "INFO",
-           "SOVCLOUD_LOG_JSON": "true"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "sovcloud.api.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-                             "--timeout-keep-alive", "75"],
-                            env=env, cwd=scratch, stdout=log, stderr=log)
+           "SOVCLOUD_LOG_JSON": "true", "SOVCLOUD_EMBEDDED_WORKER": "false", "SOVCLOUD_PORT": str(port)}
+    command = [sys.executable, "-c", _TRACER if trace else _SERVE]
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
+    proc = subprocess.Popen(command, env=env, cwd=scratch, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -145,7 +150,29 @@ def serve(settings: Settings, scratch: Path, log: Any) -> tuple[subprocess.Popen
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit("uvicorn did not start")
+    raise SystemExit("the server did not start")
+
+
+_SERVE = "import sys; from sovcloud.cli.main import app; sys.exit(app(['serve']))"
+#: the same, writing to stderr a JSON line per garbage collection (generation, pause) and per new database
+#: connection (a pool too small for the request threads opens and closes connections all the time)
+_TRACER = """
+import gc, json, sys, time
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
+def emit(**entry):
+    sys.stderr.write(json.dumps({**entry, "at": time.time()}) + "\\n")
+started = {}
+def timed(phase, info):
+    if phase == "start":
+        started["t"] = time.perf_counter()
+    else:
+        ms = (time.perf_counter() - started.get("t", time.perf_counter())) * 1000
+        if info["generation"] == 2 or ms >= 5:
+            emit(event="gc", generation=info["generation"], ms=round(ms, 1), collected=info["collected"])
+gc.callbacks.append(timed)
+event.listen(Pool, "connect", lambda *_: emit(event="db-connect"))
+""" + _SERVE
 
 
 async def login(client: httpx.AsyncClient, username: str, seed_value: str | None) -> None:
@@ -170,65 +197,168 @@ def requests_for(kind: str) -> list[tuple[str, str]]:
             (f"GET / dashboard ({who})", "/")]
 
 
-async def user_loop(client: httpx.AsyncClient, kind: str, stop_at: float, think: bool, budget: list[int],
-                    samples: dict[str, list[float]], errors: list[str]) -> None:
+@dataclass
+class Sample:
+    """One request as the client saw it; ``server_ms`` is filled from the server's log (same request id)."""
+
+    phase: str
+    label: str
+    request_id: str
+    at: float  #: wall clock (time.time) when sent
+    client_ms: float
+    status: int
+    server_ms: float | None = None
+
+
+@dataclass
+class Phase:
+    """What happened around one phase: wall clock bounds, CPU used by each side, the generator's loop lag."""
+
+    name: str
+    started: float = 0.0
+    ended: float = 0.0
+    server_cpu_s: float = 0.0
+    generator_cpu_s: float = 0.0
+    load: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    lag_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (Linux /proc)."""
+    fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def user_loop(client: httpx.AsyncClient, kind: str, phase: Phase, stop_at: float, think: bool,
+                    budget: list[int], samples: list[Sample]) -> None:
+    if think:  # people do not all click at the same instant: start somewhere in a first think time
+        await asyncio.sleep(random.uniform(0, 1.5))
     while time.monotonic() < stop_at and budget[0] > 0:
         budget[0] -= 1
         label, path = random.choice(requests_for(kind))
-        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        at, started = time.time(), time.perf_counter()
         try:
-            r = await client.get(path)
+            r = await client.get(path, headers={"X-Request-ID": request_id})
         except httpx.TransportError as exc:
-            errors.append(f"{label}: {type(exc).__name__}")
+            phase.errors.append(f"{label}: {type(exc).__name__}")
             continue
         elapsed = (time.perf_counter() - started) * 1000
         if r.status_code != 200:
-            errors.append(f"{label}: {r.status_code}")
-        samples[label].append(elapsed)
+            phase.errors.append(f"{label}: {r.status_code}")
+        samples.append(Sample(phase.name, label, request_id, at, elapsed, r.status_code))
         if think:
             await asyncio.sleep(random.uniform(0.5, 1.5))
 
 
-async def run(base: str, users: list[tuple[str, str | None, str]], seconds: float, max_requests: int
-              ) -> dict[str, dict[str, dict[str, float]]]:
+async def loop_lag(phase: Phase) -> None:
+    """How late the generator's own event loop wakes up (a busy or descheduled generator inflates client times);
+    runs until cancelled."""
+    while True:
+        before = time.perf_counter()
+        await asyncio.sleep(0.01)
+        phase.lag_ms.append((time.perf_counter() - before) * 1000 - 10)
+
+
+async def run(base: str, users: list[tuple[str, str | None, str]], seconds: float, max_requests: int,
+              server_pid: int) -> tuple[list[Sample], list[Phase]]:
     limits = httpx.Limits(max_connections=2)
     clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=30) for _ in users]
     await asyncio.gather(*(login(c, u, s) for c, (u, s, _k) in zip(clients, users, strict=True)))
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    for phase, think in (("paced", True), ("saturated", False)):
-        samples: dict[str, list[float]] = defaultdict(list)
-        errors: list[str] = []
-        budget, stop_at = [max_requests], time.monotonic() + seconds
-        started = time.monotonic()
-        await asyncio.gather(*(user_loop(c, k, stop_at, think, budget, samples, errors)
+    samples: list[Sample] = []
+    phases = []
+    for name, think in (("burst", False), ("paced", True), ("saturated", False)):
+        phase = Phase(name)
+        # burst: every user asks for one page at the same instant (a moment everybody clicks; not a target)
+        budget, stop_at = [len(users) if name == "burst" else max_requests], time.monotonic() + seconds
+        server_cpu, own_cpu, phase.started = cpu_seconds(server_pid), time.process_time(), time.time()
+        lag = asyncio.create_task(loop_lag(phase))
+        await asyncio.gather(*(user_loop(c, k, phase, stop_at, think, budget, samples)
                                for c, (_u, _s, k) in zip(clients, users, strict=True)))
-        took = time.monotonic() - started
-        total = sum(len(v) for v in samples.values())
-        results[phase] = {label: summary(values) for label, values in sorted(samples.items())}
-        results[phase]["all"] = {"requests": total, "rps": round(total / took, 1), "errors": len(errors)}
-        if errors:
-            print(f"{phase}: {len(errors)} errors, e.g. {errors[:3]}", file=sys.stderr)
+        lag.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await lag
+        phase.ended, phase.load = time.time(), os.getloadavg()
+        phase.server_cpu_s = cpu_seconds(server_pid) - server_cpu
+        phase.generator_cpu_s = time.process_time() - own_cpu
+        phases.append(phase)
+        if phase.errors:
+            print(f"{name}: {len(phase.errors)} errors, e.g. {phase.errors[:3]}", file=sys.stderr)
     for c in clients:
         await c.aclose()
-    return results
+    return samples, phases
 
 
-def server_times(log: Path) -> dict[str, dict[str, float]]:
-    """Time spent inside the app per path, from its JSON request log (client time minus this = waiting)."""
-    times: dict[str, list[float]] = defaultdict(list)
+def read_server_log(log: Path) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """The server's JSON log: time inside the app per request id, and the traced events (``--trace``)."""
+    times: dict[str, float] = {}
+    traced = []
     for line in log.read_text(errors="replace").splitlines():
-        found = _LOGGED.search(line)
-        if found:
-            times[found.group(2)].append(float(found.group(1)))
-    return {path: summary(values) for path, values in sorted(times.items())
-            if path in ("/", "/resources", "/resources/table")}
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("event") == "request" and "request_id" in entry:
+            times[entry["request_id"]] = float(entry["ms"])
+        elif entry.get("event") in ("gc", "db-connect"):
+            traced.append(entry)
+    return times, traced
 
 
 def summary(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
+    if not ordered:
+        return {"n": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
     q = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
     return {"n": len(ordered), "p50": round(q[49], 1), "p95": round(q[94], 1), "p99": round(q[98], 1),
             "max": round(ordered[-1], 1)}
+
+
+def report(samples: list[Sample], phases: list[Phase], traced: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per phase: client-side and server-side percentiles per request kind, the time spent outside the app
+    (client − server: sockets, uvicorn, event loops, CPU scheduling), CPU use, loop lag, and what was traced
+    (garbage collection pauses, database connections opened)."""
+    results: dict[str, Any] = {}
+    for phase in phases:
+        mine = [s for s in samples if s.phase == phase.name]
+        took = phase.ended - phase.started
+        labels = sorted({s.label for s in mine})
+        joined = [s for s in mine if s.server_ms is not None]
+        during = [e for e in traced if phase.started <= e["at"] <= phase.ended]
+        gcs = [e for e in during if e["event"] == "gc"]
+        results[phase.name] = {
+            "all": {"requests": len(mine), "rps": round(len(mine) / took, 1), "errors": len(phase.errors),
+                    "load_average": [round(v, 2) for v in phase.load],
+                    "server_cpu_pct": round(100 * phase.server_cpu_s / took), "generator_cpu_pct":
+                    round(100 * phase.generator_cpu_s / took)},
+            "client": {label: summary([s.client_ms for s in mine if s.label == label]) for label in labels},
+            "server": {label: summary([s.server_ms for s in joined if s.label == label and s.server_ms is not None])
+                       for label in labels},
+            "outside the app": summary([s.client_ms - (s.server_ms or 0) for s in joined]),
+            "generator loop lag": summary(phase.lag_ms),
+        }
+        if traced:
+            results[phase.name]["all"]["db_connections_opened"] = sum(e["event"] == "db-connect" for e in during)
+            results[phase.name]["gc"] = {
+                f"gen{g}": summary([e["ms"] for e in gcs if e["generation"] == g]) for g in (0, 1, 2)}
+    return results
+
+
+def print_report(results: dict[str, Any]) -> None:
+    def row(label: str, r: dict[str, float]) -> None:
+        print(f"  {label:42} {r['n']:>6.0f} {r['p50']:>7} {r['p95']:>7} {r['p99']:>7} {r['max']:>7}")
+
+    for phase, parts in results.items():
+        print(f"\n{phase}: {parts['all']}")
+        print(f"  {'(ms)':42} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}")
+        for side in ("client", "server"):
+            print(f"  {side}-side")
+            for label, r in parts[side].items():
+                row(label, r)
+        for extra in ("outside the app", "generator loop lag"):
+            row(extra, parts[extra])
+        for generation, r in parts.get("gc", {}).items():
+            row(f"gc {generation} pause", r)
 
 
 def main() -> int:
@@ -236,7 +366,11 @@ def main() -> int:
     parser.add_argument("--vms", type=int, default=15_000)
     parser.add_argument("--seconds", type=float, default=40.0, help="duration of each phase")
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap per phase")
+    parser.add_argument("--pin", action="store_true", help="server on CPU 0, load generator on CPU 1")
+    parser.add_argument("--trace", action="store_true",
+                        help="log the server's garbage collections and new database connections")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--keep", type=Path, help="copy the server log and every request (CSV) into this folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sovcloud-bench-portal-") as tmp:
         scratch = Path(tmp)
@@ -247,23 +381,30 @@ def main() -> int:
         users = seed(settings, args.vms)
         print(f"seeded {args.vms} VMs, {PROJECTS} projects, {ORGS} organisations, {USERS} users "
               f"in {time.monotonic() - t0:.1f} s")
+        if args.pin:
+            os.sched_setaffinity(0, {1})
         with (scratch / "server.log").open("wb") as log:
-            proc, base = serve(settings, scratch, log)
+            proc, base = serve(settings, scratch, log, cpus="0" if args.pin else None, trace=args.trace)
             try:
-                results = asyncio.run(run(base, users, args.seconds, args.max_requests))
+                samples, phases = asyncio.run(run(base, users, args.seconds, args.max_requests, proc.pid))
             except Exception:
                 print((scratch / "server.log").read_text()[-3000:], file=sys.stderr)
                 raise
             finally:
                 proc.terminate()
                 proc.wait(timeout=10)
-        results["server-side (both phases)"] = server_times(scratch / "server.log")
-    for phase, rows in results.items():
-        print(f"\n{phase}: {rows.get('all', '')}")
-        print(f"  {'request':42} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)")
-        for label, row in rows.items():
-            if label != "all":
-                print(f"  {label:42} {row['n']:>6.0f} {row['p50']:>7} {row['p95']:>7} {row['p99']:>7} {row['max']:>7}")
+        times, traced = read_server_log(scratch / "server.log")
+        for sample in samples:
+            sample.server_ms = times.get(sample.request_id)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(scratch / "server.log", args.keep / "server.log")
+            with (args.keep / "requests.csv").open("w", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow([f.name for f in fields(Sample)])
+                writer.writerows([astuple(s) for s in samples])
+    results = report(samples, phases, traced)
+    print_report(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

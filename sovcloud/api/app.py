@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
-from sovcloud.api import problems
+from sovcloud.api import heap, problems
 from sovcloud.api.deps import get_actor
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
@@ -38,13 +40,28 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
                                    supervision_api.router]
 
 
+def _warm_up() -> None:
+    """What the first requests would otherwise build: mapper configuration and compiled templates."""
+    from sovcloud.web.app import compile_templates
+
+    configure_mappers()
+    compile_templates()
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Before serving: warm up, then take what start-up built out of the garbage collector's walks."""
+    heap.settle(_warm_up)
+    yield
+
+
 def create_app(settings: Settings | None = None, *, install_queue: bool = True) -> FastAPI:
     """Build the app on ``settings`` (default: the environment). ``install_queue`` sends committed steps
     to the work queue (tests that run steps themselves turn it off)."""
     settings = settings or get_settings()
     audit.service.configure(settings.secret_key.get_secret_value())
     app = FastAPI(title="sovcloud", version="0.1.0", openapi_url=f"{API_PREFIX}/openapi.json",
-                  docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  docs_url=f"{API_PREFIX}/docs", redoc_url=None, lifespan=_lifespan,
                   description="Plateforme de cloud souverain — API d'administration.")
     engine = make_engine(settings.database_url)
     refresh_statistics(engine)

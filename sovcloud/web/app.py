@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sovcloud.config import Settings
 from sovcloud.errors import NotFound
-from sovcloud.web.common import HERE, error_page
+from sovcloud.web.common import HERE, error_page, templates
 
 API_PREFIXES = ("/api/", "/healthz")
 
@@ -56,6 +56,12 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def compile_templates() -> None:
+    """Compile every page template now (start-up) rather than in the first request that renders it."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
 
 
 def mount_portal(app: FastAPI, settings: Settings) -> None:
