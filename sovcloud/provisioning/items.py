@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sovcloud.catalog.models import Offering, Plan
@@ -74,41 +74,61 @@ def _network_refs(session: Session, project_id: uuid.UUID, parameters: dict[str,
     return refs
 
 
-def ensure_rows(session: Session, step: Step, facts: ItemFacts) -> list[Resource]:
-    """The resource rows of a CREATE step (created on first run), in creation order."""
+@dataclass(frozen=True)
+class Row:
+    """What a CREATE step needs of one of its resource rows."""
+
+    id: uuid.UUID
+    key: str
+    kind: str
+    name: str
+    provider_id: str | None
+    site: str | None
+    state: ResourceState
+    attributes: dict[str, Any]
+
+
+_ROW_COLUMNS = (Resource.id, Resource.idempotency_key, Resource.kind, Resource.name, Resource.provider_id,
+                Resource.site, Resource.state, Resource.attributes)
+
+
+def ensure_rows(session: Session, step: Step, facts: ItemFacts) -> list[Row]:
+    """The resource rows of a CREATE step (inserted on first run, in one statement), in creation order."""
     # by the order (indexed) rather than a LIKE on the key, which PostgreSQL cannot serve from the unique
     # index under a non-C collation (a sequential scan of the whole inventory per step)
     prefix = f"{step.id}:"
-    existing = sorted((r for r in session.scalars(select(Resource).where(Resource.order_id == step.order_id))
-                       if r.idempotency_key.startswith(prefix)), key=lambda r: r.idempotency_key)
+    existing = sorted((Row(rid, key, kind, name, pid, site, ResourceState(state), dict(attrs or {}))
+                       for rid, key, kind, name, pid, site, state, attrs
+                       in session.execute(select(*_ROW_COLUMNS).where(Resource.order_id == step.order_id))
+                       if key.startswith(prefix)), key=lambda r: r.key)
     if existing:
         return existing
     f = facts
     kind = KIND_OF_OFFERING[f.offering_kind]
     refs = _network_refs(session, f.project_id, f.parameters) if kind == "server" else {}
-    rows: list[Resource] = []
+    common = {"project_id": f.project_id, "order_id": f.order_id, "site": f.site, "plan_id": f.plan_id,
+              "state": ResourceState.CREATING, "end_date": f.end_date, "provider_id": None}
+    values: list[dict[str, Any]] = []
     for i in range(f.count):
         name = f.name if f.count == 1 else f"{f.name}-{i + 1}"
-        common = {"project_id": f.project_id, "order_id": f.order_id, "site": f.site,
-                  "plan_id": f.plan_id, "state": ResourceState.CREATING, "end_date": f.end_date}
+        main_id = uuid.uuid4()
         if kind == "server":
-            main = Resource(kind=kind, name=name, idempotency_key=f"{step.id}:{i:03d}", flavor=f.plan_code,
-                            vcpus=f.vcpus, ram_mb=f.ram_mb, storage_gb=f.disk_gb, instances=1,
-                            public_ips=f.public_ips, attributes={"image": f.parameters.get("image"), **refs},
-                            **common)
-            rows.append(main)
+            values.append({**common, "id": main_id, "kind": kind, "name": name, "idempotency_key": f"{step.id}:{i:03d}",
+                           "flavor": f.plan_code, "vcpus": f.vcpus, "ram_mb": f.ram_mb, "storage_gb": f.disk_gb,
+                           "instances": 1, "public_ips": f.public_ips,
+                           "attributes": {"image": f.parameters.get("image"), **refs}})
             data_gb = int(f.parameters.get("data_volume_gb") or 0)
             if data_gb:
-                session.add(main)
-                session.flush()
-                rows.append(Resource(kind="volume", name=f"{name}-data", idempotency_key=f"{step.id}:{i:03d}:vol",
-                                     storage_gb=data_gb, attributes={"attach_to": str(main.id), "size_gb": data_gb},
-                                     **common))
+                values.append({**common, "id": uuid.uuid4(), "kind": "volume", "name": f"{name}-data",
+                               "idempotency_key": f"{step.id}:{i:03d}:vol", "storage_gb": data_gb,
+                               "attributes": {"attach_to": str(main_id), "size_gb": data_gb}})
         else:
             storage = int(f.parameters.get("size_gb") or 0) if kind == "volume" else 0
-            rows.append(Resource(kind=kind, name=name, idempotency_key=f"{step.id}:{i:03d}", storage_gb=storage,
-                                 public_ips=1 if kind == "public_ip" else 0,
-                                 attributes={"size_gb": storage} if storage else {}, **common))
-    session.add_all(rows)
-    session.flush()
-    return rows
+            values.append({**common, "id": main_id, "kind": kind, "name": name, "idempotency_key": f"{step.id}:{i:03d}",
+                           "storage_gb": storage, "public_ips": 1 if kind == "public_ip" else 0,
+                           "attributes": {"size_gb": storage} if storage else {}})
+    # an ORM bulk INSERT (one statement for the step, Python-side defaults applied): the unit of work would
+    # cost several times more per row at 50 rows a step
+    session.execute(insert(Resource), values)
+    return [Row(v["id"], v["idempotency_key"], v["kind"], v["name"], None, v["site"], ResourceState.CREATING,
+                v["attributes"]) for v in values]

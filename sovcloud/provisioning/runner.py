@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
@@ -89,26 +89,32 @@ def run_step(rt: Runtime, step_id: str) -> None:
             _succeed(rt, step)
 
 
-def _snapshot(r: Resource, tenant: str, plan_code: str | None, params: dict[str, Any]) -> handlers.Snapshot:
-    return handlers.Snapshot(id=str(r.id), key=r.idempotency_key, kind=r.kind, name=r.name, tenant=tenant,
+def _snapshot(r: Resource | items.Row, tenant: str, plan_code: str | None, params: dict[str, Any]) -> handlers.Snapshot:
+    key = r.key if isinstance(r, items.Row) else r.idempotency_key
+    return handlers.Snapshot(id=str(r.id), key=key, kind=r.kind, name=r.name, tenant=tenant,
                              provider_id=r.provider_id, site=r.site, plan_code=plan_code, params=params,
                              attributes=dict(r.attributes))
 
 
 def _write(rt: Runtime, progress: dict[str, handlers.Progress]) -> None:
+    """Write what the provider calls learned back to the resource rows: one bulk UPDATE by primary key (a
+    field is written only when the call reported it), then the ones that are done become ACTIVE."""
     if not progress:
         return
+    changes = [{"id": uuid.UUID(rid), **{k: v for k, v in (("provider_id", p.provider_id), ("status", p.status),
+                                                             ("site", p.site), ("address", p.address),
+                                                             ("flavor", p.flavor)) if v}}
+               for rid, p in progress.items()]
     with transaction(rt.sessions) as session:
-        rows = session.scalars(select(Resource).where(Resource.id.in_([uuid.UUID(rid) for rid in progress])))
-        for r in rows:
-            p = progress[str(r.id)]
-            r.provider_id = p.provider_id or r.provider_id
-            r.status, r.site = p.status or r.status, p.site or r.site
-            r.address, r.flavor = p.address or r.address, p.flavor or r.flavor
-            if p.attributes:
-                r.attributes = {**r.attributes, **p.attributes}
-            if p.done and r.state == ResourceState.CREATING:
-                r.state = ResourceState.ACTIVE
+        for keys in {tuple(c) for c in changes if len(c) > 1}:  # one executemany per set of fields
+            session.execute(update(Resource), [c for c in changes if tuple(c) == keys])
+        extra = {uuid.UUID(rid): p.attributes for rid, p in progress.items() if p.attributes}
+        for r in session.scalars(select(Resource).where(Resource.id.in_(extra))) if extra else ():
+            r.attributes = {**r.attributes, **extra[r.id]}
+        done = [uuid.UUID(rid) for rid, p in progress.items() if p.done]
+        if done:
+            session.execute(update(Resource).where(Resource.id.in_(done), Resource.state == ResourceState.CREATING)
+                            .values(state=ResourceState.ACTIVE).execution_options(synchronize_session=False))
 
 
 def _run_create(rt: Runtime, step: Step) -> Wait | None:
