@@ -3,14 +3,21 @@ of 30 organisations, 20 users logged in at once (project members and administrat
 plus one platform operator who sees everything).
 
 The world is seeded in a scratch SQLite database (organisations, projects, users through the services; the
-15,000 resources and one delivered order per project with bulk inserts); the real app is served by uvicorn in
-a subprocess on 127.0.0.1; an asyncio httpx load generator (one client and cookie jar per user) runs two
-phases with a bounded duration and request count:
+15,000 resources and one delivered order per project with bulk inserts); the app is served as shipped
+(``sovcloud serve``: one uvicorn process, JSON request log, here without the embedded worker) on 127.0.0.1;
+an asyncio httpx load generator (one client and cookie jar per user) runs three phases:
 
-- ``paced``: each user waits 0.5–1.5 s between requests (people reading pages) — the figure the targets are about;
+- ``burst``: every user asks for one page at the same instant — how long the last one waits (not a target);
+- ``paced``: each user waits 0.5–1.5 s between requests (people reading pages), starting at a random point
+  of a first think time — the figure the targets are about;
 - ``saturated``: no think time, 20 requests always in flight — what one uvicorn process sustains.
 
-Usage: ``.venv/bin/python bench/portal.py [--vms 15000] [--seconds 40] [--json out.json]``
+Every request carries its own ``X-Request-ID``, so its client time is joined with the time the server's log
+says it spent inside the app; the difference ("outside the app") is sockets, uvicorn, both event loops and CPU
+scheduling. ``--trace`` also logs the server's garbage collections and new database connections, ``--pin``
+puts the server on CPU 0 and the generator on CPU 1, ``--keep DIR`` keeps the server log and every request.
+
+Usage: ``.venv/bin/python bench/portal.py [--vms 15000] [--seconds 40] [--trace] [--pin] [--json out.json]``
 """
 
 from __future__ import annotations

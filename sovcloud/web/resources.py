@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -23,6 +23,7 @@ from sovcloud.inventory import service
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.pagination import decode_cursor, encode_cursor
 from sovcloud.tenancy import service as tenancy
+from sovcloud.tenancy.models import Project
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
 from sovcloud.web.labels import DONE, RESOURCE_KINDS, RESOURCE_LIVE
 
@@ -31,6 +32,12 @@ PAGE = 50
 PROJECT_LIMIT = 300
 HISTORY = 50
 FILTERS = ("q", "kind", "state", "project_id", "sort")
+#: what the table shows (``resources/_table.html``): each row loads these columns and its project's name only,
+#: not every column of the resource, its project and that project's organisation (~1 ms of CPU a page)
+TABLE_COLUMNS = (load_only(Resource.id, Resource.name, Resource.kind, Resource.project_id, Resource.address,
+                           Resource.flavor, Resource.site, Resource.state, Resource.status, Resource.created_at),
+                 joinedload(Resource.project, innerjoin=True).options(load_only(Project.id, Project.name),
+                                                                      lazyload(Project.organisation)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ def listing(session: Session, actor: Actor, filters: dict[str, str], *, after: s
     query = service.resources_query(
         actor, project_id=parse_id(filters["project_id"]) if filters.get("project_id") else None,
         kind=filters.get("kind"), state=ResourceState(filters["state"]) if filters.get("state") else None,
-        search=filters.get("q"), sort=sort, after=(after_key[0], parse_id(after_key[1])) if after_key else None)
+        search=filters.get("q"), sort=sort, after=(after_key[0], parse_id(after_key[1])) if after_key else None,
+    ).options(*TABLE_COLUMNS)
     if before_key:
         rows = list(session.scalars(_before(query, sort, before_key).limit(PAGE + 1)))
         more_before = len(rows) > PAGE
