@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from sovcloud.provisioning.reaper import drain
+from sovcloud.tenancy import quotas
 from sovcloud.tenancy.models import Quota
-from tests.factories import login
+from sovcloud.tenancy.quotas import Limits
+from tests.factories import SYSTEM, login
 
 pytestmark = [pytest.mark.xdist_group("openstack"), pytest.mark.slow]
 
@@ -62,6 +64,22 @@ def test_order_network_and_vm_then_delete_everything(client, world, catalog, run
     assert (nova.cores, nova.ram, nova.instances) == (quota.vcpus, quota.ram_mb, quota.instances)
     assert admin_conn.block_storage.get_quota_set(project.id).gigabytes == quota.storage_gb
     assert admin_conn.network.get_quota(project.id).floating_ips == quota.public_ips
+    # an operator raises the project's quota: the next create brings the cloud's quotas up to date
+    with sessions() as db, db.begin():
+        quotas.set_quota(db, actor=SYSTEM, project_id=world.projects["a"].id,
+                         limits=Limits(vcpus=quota.vcpus + 8, ram_mb=quota.ram_mb + 8192,
+                                       storage_gb=quota.storage_gb + 10, instances=quota.instances + 3,
+                                       public_ips=quota.public_ips + 1))
+    sg_order = _order(client, project_id, str(catalog["security_group/standard"]), "e2e-sg",
+                      rules=[{"direction": "ingress", "protocol": "tcp", "port_min": 22, "port_max": 22,
+                              "remote_cidr": "10.0.0.0/8"}])
+    drain(runtime)
+    assert client.get(f"/api/v1/orders/{sg_order['id']}").json()["status"] == "completed"
+    sg = _resource(client, project_id, "security_group", "e2e-sg")
+    nova = admin_conn.compute.get_quota_set(project.id)
+    assert (nova.cores, nova.instances) == (quota.vcpus + 8, quota.instances + 3)
+    assert admin_conn.block_storage.get_quota_set(project.id).gigabytes == quota.storage_gb + 10
+    assert admin_conn.network.get_quota(project.id).floating_ips == quota.public_ips + 1
     network = admin_conn.network.get_network(net["provider_id"])
     assert (network.project_id, network.name) == (project.id, "e2e-net")
     assert [s.cidr for s in admin_conn.network.subnets(network_id=network.id)] == ["10.42.0.0/24"]
@@ -82,10 +100,11 @@ def test_order_network_and_vm_then_delete_everything(client, world, catalog, run
     assert client.delete(f"/api/v1/resources/{vm['id']}").status_code == 202
     drain(runtime)
     assert client.delete(f"/api/v1/resources/{net['id']}").status_code == 202
+    assert client.delete(f"/api/v1/resources/{sg['id']}").status_code == 202
     drain(runtime)
     deleted_s = time.monotonic() - started
-    states = {x["name"]: client.get(f"/api/v1/resources/{x['id']}").json()["state"] for x in (net, vm, vol)}
-    assert states == {"e2e-net": "deleted", "e2e-vm": "deleted", "e2e-vm-data": "deleted"}, states
+    states = {x["name"]: client.get(f"/api/v1/resources/{x['id']}").json()["state"] for x in (net, vm, vol, sg)}
+    assert states == {"e2e-net": "deleted", "e2e-vm": "deleted", "e2e-vm-data": "deleted", "e2e-sg": "deleted"}
     assert client.get("/api/v1/resources", params={"project_id": project_id}).json()["items"] == []
 
     assert admin_conn.compute.find_server(server.id, all_projects=True) is None

@@ -230,8 +230,6 @@ class ComputeOps(OpenStackBase):
         image = conn.compute.create_server_image(server_id, name, metadata={KEY_META: idempotency_key})
         return self._image(tenant, conn.image.get_image(image.id))
 
-    def _image(self, tenant: str, raw: Any) -> Image:  # provided by ImageOps
-        raise NotImplementedError
 
     # -- server groups ----------------------------------------------------------------------------------
     def _group(self, tenant: str, raw: Any) -> ServerGroup:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from openstack import config as os_config
 from openstack import exceptions as sdk
 
-from sovcloud.providers.dto import QuotaSet
+from sovcloud.providers.dto import Image, QuotaSet
 from sovcloud.providers.errors import NotFoundError, OperationTimedOutError
 from sovcloud.providers.openstack.config import OpenStackConfig
 from sovcloud.providers.openstack.context import ContextConnection
@@ -32,7 +33,8 @@ KEY_META = "sovcloud_key"
 KEY_TAG = "sk-"
 
 
-#: sovcloud's limits of a tenant (None: leave the cloud's quotas as they are), pushed at its first use
+#: sovcloud's limits of a tenant (None: leave the cloud's quotas as they are), pushed at its first use and
+#: again before a create whenever they changed since (an operator raised or lowered the project's quota)
 QuotaSource = Callable[[str], QuotaSet | None]
 
 
@@ -41,8 +43,9 @@ def key_tag(idempotency_key: str) -> str:
     return KEY_TAG + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
 
 
-class OpenStackBase:
-    """Connections (admin and per tenant) and the tenant ↔ project mapping, shared by the resource mixins."""
+class OpenStackBase(ABC):
+    """Connections (admin and per tenant) and the tenant ↔ project mapping, shared by the resource mixins.
+    The abstract methods are the ones a mixin needs from another (the provider class combines them all)."""
 
     def __init__(self, config: OpenStackConfig, *, quota_source: QuotaSource | None = None) -> None:
         self.config = config
@@ -52,6 +55,7 @@ class OpenStackBase:
         self._lock = threading.Lock()
         self._projects: dict[str, str] = {}  # tenant -> project id
         self._tenants: dict[str, str] = {}  # project id -> tenant
+        self._pushed: dict[str, QuotaSet] = {}  # tenant -> limits this process last pushed
         self._conns: dict[str, Any] = {}  # project id -> connection
         self._admin_conn: Any = None
         self._user_id: str | None = None
@@ -113,6 +117,8 @@ class OpenStackBase:
         with self._lock:
             cached = self._projects.get(tenant)
         if cached:
+            if create:  # something is about to be created: the cloud's quotas must be sovcloud's of now
+                self._follow_quotas(tenant, cached)
             return cached
         project = self._find_project(tenant)
         if project is None and not create:
@@ -131,13 +137,27 @@ class OpenStackBase:
         with self._lock:
             self._projects[tenant] = project.id
             self._tenants[project.id] = tenant
-        limits = self.quota_source(tenant) if self.quota_source else None
-        if limits is not None:  # first use of the tenant in this process: bring its quotas up to date
-            self._push_quotas(str(project.id), limits)
+        self._follow_quotas(tenant, str(project.id))  # first use of the tenant in this process
         return str(project.id)
 
-    def _push_quotas(self, project_id: str, limits: QuotaSet) -> None:  # provided by QuotaOps
-        raise NotImplementedError
+    def _follow_quotas(self, tenant: str, project_id: str) -> None:
+        """Push sovcloud's limits of the tenant if they differ from what this process last pushed (one
+        database read; the three quota APIs are called only on a change)."""
+        limits = self.quota_source(tenant) if self.quota_source else None
+        with self._lock:
+            if limits is None or self._pushed.get(tenant) == limits:
+                return
+        self._push_quotas(project_id, limits)
+        with self._lock:
+            self._pushed[tenant] = limits
+
+    @abstractmethod
+    def _push_quotas(self, project_id: str, limits: QuotaSet) -> None:
+        """Set the project's quotas in Nova, Cinder and Neutron (``QuotaOps``)."""
+
+    @abstractmethod
+    def _image(self, tenant: str, raw: Any) -> Image:
+        """An openstacksdk image as the provider-neutral DTO (``ImageOps``)."""
 
     def _ensure_membership(self, project_id: str) -> None:
         identity = self.admin.identity

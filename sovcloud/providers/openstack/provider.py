@@ -31,9 +31,6 @@ class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, Quota
         """Everything but per-host statistics (the provider works with tenant-scoped tokens)."""
         return Capabilities(hypervisor_stats=False)
 
-    def _image(self, tenant: str, raw: Any) -> Any:  # ImageOps's, not ComputeOps's placeholder
-        return ImageOps._image(self, tenant, raw)
-
     @translated
     def resources(self, tenant: str | None = None) -> list[ResourceRef]:
         """Every object of one tenant (or of every sovcloud tenant), for inventory reconciliation."""
