@@ -36,9 +36,12 @@ def _at(organisation_id: uuid.UUID | None, project_id: uuid.UUID | None) -> list
             Membership.project_id.is_(None) if project_id is None else Membership.project_id == project_id]
 
 
-def assign_role(session: Session, *, actor: Actor, user_id: uuid.UUID, role: Role,
-                organisation_id: uuid.UUID | None = None, project_id: uuid.UUID | None = None) -> Membership:
-    """Give ``role`` to a user on the platform, an organisation or a project.
+def assign_role(session: Session, *, actor: Actor, role: Role, user_id: uuid.UUID | None = None,
+                username: str | None = None, organisation_id: uuid.UUID | None = None,
+                project_id: uuid.UUID | None = None) -> Membership:
+    """Give ``role`` to a user (by id, or by username as typed in a form) on the platform, an organisation
+    or a project. The user is looked up only once the actor is known to manage members there, so that
+    someone who may not cannot learn which usernames exist.
 
     Raises:
         ValidationFailed: the role cannot be held at that level.
@@ -53,9 +56,12 @@ def assign_role(session: Session, *, actor: Actor, user_id: uuid.UUID, role: Rol
         allowed = ", ".join(sorted(lv.value for lv in ROLE_LEVELS[role]))
         raise ValidationFailed(f"Le rôle {role.value} se tient au niveau : {allowed}.", field="role")
     authorize(actor, Permission.MEMBER_MANAGE, scope)
-    user = session.get(User, user_id)
+    if username is not None:
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    else:
+        user = session.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise NotFound(f"Utilisateur {user_id} introuvable.")
+        raise NotFound(f"Utilisateur {username or user_id} introuvable.")
     if user.id == actor.user_id:
         raise Conflict("On ne s'attribue pas soi-même un rôle : demandez à un autre administrateur.")
     if user.status != UserStatus.ACTIVE:

@@ -17,7 +17,6 @@ from starlette.responses import Response
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import ROLE_LEVELS, Level, Role
 from sovcloud.errors import DomainError, PermissionDenied
-from sovcloud.identity.users import find_user
 from sovcloud.tenancy import members, quotas, service
 from sovcloud.tenancy.models import Organisation, Project
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
@@ -134,8 +133,7 @@ def add_org_member(request: Request, org_id: str, username: Annotated[str, Form(
     key = parse_id(org_id)
     try:
         with acting(request, write=True) as (session, actor):
-            user = find_user(session, username.strip().lower())
-            members.assign_role(session, actor=actor, user_id=user.id, role=role, organisation_id=key)
+            members.assign_role(session, actor=actor, username=username, role=role, organisation_id=key)
     except DomainError as exc:
         return _refused(request, exc, "members", org_id=key)
     return redirect(request, f"/organisations/{key}?done=member_added#members")
@@ -148,8 +146,7 @@ def add_project_member(request: Request, project_id: str, username: Annotated[st
     key = parse_id(project_id)
     try:
         with acting(request, write=True) as (session, actor):
-            user = find_user(session, username.strip().lower())
-            members.assign_role(session, actor=actor, user_id=user.id, role=role, project_id=key)
+            members.assign_role(session, actor=actor, username=username, role=role, project_id=key)
     except DomainError as exc:
         return _refused(request, exc, "members", project_id=key)
     return redirect(request, f"/projects/{key}?done=member_added#members")

@@ -105,6 +105,19 @@ def test_cross_tenant_admin_cannot_act_on_other_ministry(client, world):
     assert r.status_code == 404
 
 
+def test_member_form_does_not_tell_who_exists(client, world):
+    """Someone who sees a project but may not manage its members learns nothing of which usernames exist:
+    a known and an unknown username get the same refusal."""
+    portal_login(client, world.people["member_a"])
+    project = world.projects["a"]
+    token = csrf_of(client, f"/projects/{project.id}")
+    answers = [client.post(f"/projects/{project.id}/members",
+                           data={"username": name, "role": "viewer", "csrf_token": token})
+               for name in ("admin.b", "personne.inconnue")]
+    assert [r.status_code for r in answers] == [403, 403]
+    assert "admin.b" not in answers[0].text and "inconnue" not in answers[1].text
+
+
 def test_unknown_portal_page_is_html_404_and_api_stays_json(client):
     r = client.get("/nowhere")
     assert r.status_code == 404 and "text/html" in r.headers["content-type"]
