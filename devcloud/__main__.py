@@ -137,7 +137,10 @@ def serve(name: str, module: str, config_env: str, argv: list[str] | None = None
     """Serve an OpenStack WSGI module under gunicorn (through the argv-cleaning shim)."""
     start(name, [BIN / "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{PORTS[name]}", "-w", "1",
                  "-k", "gthread", "--threads", "8", "--timeout", "120", "--graceful-timeout", "5",
-                 "sovdc_wsgi:application"],
+                 # gunicorn closes an idle keep-alive connection after 2 s by default, the very interval at
+                 # which openstacksdk's wait_for_* polls: a poll sent as the server closes the connection
+                 # fails with RemoteDisconnected (seen in the bootstrap's smoke boot)
+                 "--keep-alive", "75", "sovdc_wsgi:application"],
           {"SOVDC_WSGI_MODULE": module, "SOVDC_ARGV": json.dumps(argv or []), "SOVDC_PROG": f"{name}-api",
            config_env: str(ETC / name)})  # fmt: skip
 

@@ -8,10 +8,12 @@ the raw value stays available in ``raw_status``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from sovcloud.providers.errors import BadInputError
 
 
 class _UpstreamEnum(StrEnum):
@@ -152,6 +154,14 @@ class ServerRequest:
 
     spec: ServerSpec
     idempotency_key: str
+
+
+def distinct_keys(requests: Sequence[ServerRequest]) -> list[str]:
+    """The requests' keys, each present and used once. Raises: BadInputError."""
+    keys = [r.idempotency_key for r in requests]
+    if not all(keys) or len(set(keys)) != len(keys):
+        raise BadInputError("each server needs its own idempotency key")
+    return keys
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -150,6 +150,8 @@ class ProviderContract:
         assert again[2].name == specs[2].name and again[2].id not in {s.id for s in first}
         names = [s.name for s in provider.servers(tenant)]
         assert all(names.count(s.name) == 1 for s in specs)
+        with pytest.raises(BadInputError, match="own idempotency key"):
+            provider.create_servers(tenant, [ServerRequest(specs[0], "dup"), ServerRequest(specs[1], "dup")])
         for server in again:
             wait_server(provider, tenant, server.id, ServerStatus.ACTIVE)
             provider.delete_server(tenant, server.id)

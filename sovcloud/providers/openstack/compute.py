@@ -21,6 +21,7 @@ from sovcloud.providers.dto import (
     ServerRequest,
     ServerSpec,
     ServerStatus,
+    distinct_keys,
 )
 from sovcloud.providers.errors import BadInputError, ConflictError, NotFoundError
 from sovcloud.providers.openstack.errors import translated
@@ -118,6 +119,19 @@ class ComputeOps(OpenStackBase):
         existing = self._find_by_key(conn, idempotency_key)
         if existing is not None:
             return self._server(tenant, existing, conn)
+        return self._create(tenant, conn, spec, idempotency_key)
+
+    @translated
+    def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
+        """One ``create_server`` per request not created yet, in order, after one listing of the tenant's
+        servers for the whole batch (Nova's multi-create takes one name and no per-server key)."""
+        distinct_keys(requests)
+        conn = self._conn(tenant)
+        stamped = {(raw.metadata or {}).get(KEY_META): raw for raw in conn.compute.servers(details=True)}
+        return [self._server(tenant, stamped[r.idempotency_key], conn) if r.idempotency_key in stamped
+                else self._create(tenant, conn, r.spec, r.idempotency_key) for r in requests]
+
+    def _create(self, tenant: str, conn: Any, spec: ServerSpec, idempotency_key: str) -> Server:
         if spec.flavor_id not in {f.id for f in self.flavors()}:
             raise BadInputError(f"unknown flavor {spec.flavor_id!r}")
         attrs: dict[str, Any] = {
@@ -141,11 +155,6 @@ class ComputeOps(OpenStackBase):
             self._wait(lambda: conn.compute.get_server_group(spec.server_group_id).member_ids or [],
                        lambda members: raw.id in members, what="server group membership")  # fmt: skip
         return self._server(tenant, conn.compute.get_server(raw.id), conn)
-
-    def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
-        """One ``create_server`` per request, in order: each is idempotent by its key, so a call repeated after
-        an error returns what the first created (Nova's multi-create takes one name and no per-server key)."""
-        return [self.create_server(tenant, r.spec, idempotency_key=r.idempotency_key) for r in requests]
 
     @translated
     def get_server(self, tenant: str, server_id: str) -> Server:

@@ -11,7 +11,15 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sovcloud.providers.dto import Image, Server, ServerGroupPolicy, ServerRequest, ServerSpec, ServerStatus
+from sovcloud.providers.dto import (
+    Image,
+    Server,
+    ServerGroupPolicy,
+    ServerRequest,
+    ServerSpec,
+    ServerStatus,
+    distinct_keys,
+)
 from sovcloud.providers.errors import BadInputError, CapacityError, ConflictError, NotFoundError
 from sovcloud.providers.simulator import scheduler
 from sovcloud.providers.simulator.context import SimContext, api_call, create_once, new_id
@@ -200,9 +208,7 @@ class ComputeOps:
         are returned as they are; the others are charged to the quota together, then placed one by one.
         All or nothing: if one cannot be built, none of the new ones is."""
         ctx = self._ctx
-        keys = [r.idempotency_key for r in requests]
-        if not all(keys) or len(set(keys)) != len(keys):
-            raise BadInputError("each server needs its own idempotency key")
+        keys = distinct_keys(requests)
         flavors = [self._checked_flavor(r.spec) for r in requests]
         try:
             with ctx.db.write() as session:
