@@ -207,7 +207,8 @@ def main() -> None:
         "peak_rss_mib": {"bench(service)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                          **{k: round(v, 1) for k, v in peaks.items()}},
         # CPU seconds during the run (workers: since start, which includes ~1 s of start-up each)
-        "cpu_s": {"bench(service)": round(own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime, 1), **{k: round(v, 1) for k, v in cpu.items()},
+        "cpu_s": {"bench(service)": round(own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime, 1),
+                  **{k: round(v, 1) for k, v in cpu.items()},
                   **{k: round(servers_after[k] - servers_before[k], 1) for k in servers_after}},
         "load_average": os.getloadavg()[0],
     }
