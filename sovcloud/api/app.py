@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
 from sovcloud.api import heap, problems
 from sovcloud.api.deps import get_actor
+from sovcloud.api.request_context import RequestContext
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
 from sovcloud.logs import get_logger
@@ -74,21 +72,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
         TaskQueue(settings).install()
     problems.install(app)
 
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
-        request.state.request_id = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
-        response.headers["X-Request-ID"] = request_id
-        log.info("request", method=request.method, path=request.url.path, status=response.status_code,
-                 ms=round((time.perf_counter() - started) * 1000, 1), request_id=request_id)
-        return response
+    app.add_middleware(RequestContext)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

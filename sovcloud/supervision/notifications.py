@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sovcloud.access.actor import Actor
@@ -26,6 +26,13 @@ def notifications_of(session: Session, *, actor: Actor, unread_only: bool = Fals
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return list(session.scalars(query.order_by(Notification.created_at.desc()).limit(limit)))
+
+
+def unread_count(session: Session, *, actor: Actor, cap: int) -> int:
+    """How many of the actor's notifications are unread, counted up to ``cap`` (a badge shows "99+")."""
+    unread = (select(Notification.id).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+              .limit(cap).subquery())
+    return int(session.scalar(select(func.count()).select_from(unread)) or 0)
 
 
 def mark_read(session: Session, *, actor: Actor) -> None:

@@ -25,7 +25,7 @@ from sovcloud.config import Settings
 from sovcloud.db import transaction
 from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
-from sovcloud.supervision.notifications import notifications_of
+from sovcloud.supervision.notifications import unread_count
 from sovcloud.web import csrf, i18n, labels
 
 HERE = Path(__file__).parent
@@ -90,7 +90,7 @@ def acting(request: Request, *, write: bool = False) -> Iterator[tuple[Session, 
             with unit_of_work(request, write=True) as touch:
                 actor = current_actor(request, touch)
         if not request.headers.get("hx-request"):
-            request.state.unread = len(notifications_of(session, actor=actor, unread_only=True, limit=UNREAD_CAP))
+            request.state.unread = unread_count(session, actor=actor, cap=UNREAD_CAP)
         yield session, actor
 
 
