@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -157,6 +158,24 @@ def update_project(session: Session, *, actor: Actor, project_id: uuid.UUID, nam
     if changes:
         audit.record(session, actor=actor, action="project.updated", target=project, details=changes)
     return project
+
+
+@dataclass(frozen=True)
+class ProjectChoice:
+    """A project as a filter or a form offers it: its id, name and organisation code."""
+
+    id: uuid.UUID
+    name: str
+    organisation_code: str
+
+
+def project_choices(session: Session, actor: Actor, *, limit: int) -> list[ProjectChoice]:
+    """The visible projects by organisation code and name, three columns each (no ORM objects: an
+    operator sees every project of the platform, on every page that offers them)."""
+    query = (projects_query(actor).with_only_columns(Project.id, Project.name, Organisation.code)
+             .join(Organisation, Organisation.id == Project.organisation_id)
+             .order_by(None).order_by(Organisation.code, Project.name, Project.id).limit(limit))
+    return [ProjectChoice(*row) for row in session.execute(query)]
 
 
 def projects_query(actor: Actor, *, organisation_id: uuid.UUID | None = None, search: str | None = None,

@@ -67,7 +67,7 @@ def orders(request: Request, before: str | None = None) -> Response:
     filters = _filters(request)
     with acting(request) as (session, actor):
         rows, nxt = _page(session, actor, filters, before)
-        projects = list(session.scalars(tenancy.projects_query(actor).limit(PROJECT_LIMIT)))
+        projects = tenancy.project_choices(session, actor, limit=PROJECT_LIMIT)
         return render(request, "orders/index.html", {
             "orders": rows, "filters": filters, "projects": projects, "statuses": list(OrderStatus),
             "more_url": _more("/orders", filters, nxt), "rows_url": _more("/orders/rows", filters, nxt),

@@ -116,7 +116,7 @@ def resources(request: Request) -> Response:
     """The resources I see: filter by kind, state, project; search by name, IP or project; sort; page."""
     with acting(request) as (session, actor):
         context = _table_context(request, session, actor)
-        context.update(projects=list(session.scalars(tenancy.projects_query(actor).limit(PROJECT_LIMIT))),
+        context.update(projects=tenancy.project_choices(session, actor, limit=PROJECT_LIMIT),
                        kinds=RESOURCE_KINDS, states=[s.value for s in ResourceState if s != ResourceState.DELETED])
         return render(request, "resources/index.html", context)
 
