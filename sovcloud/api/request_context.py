@@ -6,8 +6,9 @@ import time
 import uuid
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from sovcloud.api.asgi import HttpMiddleware
 from sovcloud.logs import get_logger
 
 log = get_logger("sovcloud.api")
@@ -19,18 +20,11 @@ def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
     return incoming if 8 <= len(incoming) <= 64 and incoming.isascii() and incoming.isprintable() else uuid.uuid4().hex
 
 
-class RequestContext:
-    """Pure ASGI middleware (no extra task or stream per request, unlike ``BaseHTTPMiddleware``): binds the
-    request id to the logs and to ``request.state.request_id``, echoes it in ``X-Request-ID``, and logs the
-    method, path, status and time of the request."""
+class RequestContext(HttpMiddleware):
+    """Binds the request id to the logs and to ``request.state.request_id``, echoes it in ``X-Request-ID``,
+    and logs the method, path, status and time of the request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = request_id_of(scope["headers"])
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500  # what the client gets if the app fails before answering

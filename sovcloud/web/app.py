@@ -13,8 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from sovcloud.api.asgi import HttpMiddleware
 from sovcloud.config import Settings
 from sovcloud.errors import NotFound
 from sovcloud.web.common import HERE, error_page, templates
@@ -33,17 +34,11 @@ COMMON_HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware: hardening headers on every response, the strict CSP on portal responses
-    (the API's interactive docs, under /api/, load their own scripts and keep working)."""
+class SecurityHeaders(HttpMiddleware):
+    """Hardening headers on every response, the strict CSP on portal responses (the API's interactive docs,
+    under /api/, load their own scripts and keep working)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         portal = not str(scope.get("path", "")).startswith(API_PREFIXES)
 
         async def send_with_headers(message: Message) -> None:
