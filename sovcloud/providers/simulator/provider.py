@@ -19,7 +19,6 @@ from sovcloud.providers.dto import (
     Site,
 )
 from sovcloud.providers.errors import BadInputError, NotFoundError
-from sovcloud.providers.simulator.compute import ComputeOps
 from sovcloud.providers.simulator.config import SimulatorConfig
 from sovcloud.providers.simulator.context import SimContext, api_call, create_once, new_id, owned
 from sovcloud.providers.simulator.convert import image_dto, server_group_dto
@@ -34,10 +33,11 @@ from sovcloud.providers.simulator.models import (
 )
 from sovcloud.providers.simulator.network import NetworkOps
 from sovcloud.providers.simulator.quotas import charge, quota_row, refund, set_limits, to_quotas
+from sovcloud.providers.simulator.server_actions import ServerActionOps
 from sovcloud.providers.simulator.storage import StorageOps
 
 
-class SimulatorProvider(ComputeOps, StorageOps, NetworkOps):
+class SimulatorProvider(ServerActionOps, StorageOps, NetworkOps):
     """A simulated OpenStack-like cloud whose state lives in its own SQL database.
 
     Several instances (in several processes) built with the same :class:`SimulatorConfig` share one
