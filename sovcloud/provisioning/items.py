@@ -79,7 +79,7 @@ class Row:
     """What a CREATE step needs of one of its resource rows."""
 
     id: uuid.UUID
-    key: str
+    idempotency_key: str
     kind: str
     name: str
     provider_id: str | None
@@ -100,7 +100,7 @@ def ensure_rows(session: Session, step: Step, facts: ItemFacts) -> list[Row]:
     existing = sorted((Row(rid, key, kind, name, pid, site, ResourceState(state), dict(attrs or {}))
                        for rid, key, kind, name, pid, site, state, attrs
                        in session.execute(select(*_ROW_COLUMNS).where(Resource.order_id == step.order_id))
-                       if key.startswith(prefix)), key=lambda r: r.key)
+                       if key.startswith(prefix)), key=lambda r: r.idempotency_key)
     if existing:
         return existing
     f = facts

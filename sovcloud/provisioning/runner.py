@@ -90,8 +90,7 @@ def run_step(rt: Runtime, step_id: str) -> None:
 
 
 def _snapshot(r: Resource | items.Row, tenant: str, plan_code: str | None, params: dict[str, Any]) -> handlers.Snapshot:
-    key = r.key if isinstance(r, items.Row) else r.idempotency_key
-    return handlers.Snapshot(id=str(r.id), key=key, kind=r.kind, name=r.name, tenant=tenant,
+    return handlers.Snapshot(id=str(r.id), key=r.idempotency_key, kind=r.kind, name=r.name, tenant=tenant,
                              provider_id=r.provider_id, site=r.site, plan_code=plan_code, params=params,
                              attributes=dict(r.attributes))
 
