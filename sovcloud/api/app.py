@@ -14,12 +14,10 @@ from sovcloud.api.deps import get_actor
 from sovcloud.api.request_context import RequestContext
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
-from sovcloud.logs import get_logger
 from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
 
 API_PREFIX = "/api/v1"
-log = get_logger("sovcloud.api")
 
 
 def _routers() -> tuple[list[APIRouter], list[APIRouter]]:

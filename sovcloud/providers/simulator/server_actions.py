@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from sovcloud.providers.simulator import scheduler
 from sovcloud.providers.simulator.compute import ComputeOps
 from sovcloud.providers.simulator.context import api_call, create_once, new_id
 from sovcloud.providers.simulator.convert import image_dto
-from sovcloud.providers.simulator.lifecycle import server_view, settle_server, start_task
+from sovcloud.providers.simulator.lifecycle import ServerView, server_view, settle_server, start_task
 from sovcloud.providers.simulator.models import (
     SimFlavor,
     SimHost,
@@ -29,17 +31,21 @@ from sovcloud.providers.simulator.quotas import charge
 class ServerActionOps(ComputeOps):
     """Actions on existing servers (mixed into ``SimulatorProvider``)."""
 
+    def _settled(self, session: Session, tenant: str, server_id: str) -> tuple[SimServer, ServerView, datetime]:
+        """The server locked for an action, its finished transition applied; refused if its host is down."""
+        row, up = self._load(session, tenant, server_id, lock=True)
+        now = self._ctx.now()
+        if not up:
+            raise ConflictError(f"server {server_id}: its compute host is down")
+        settle_server(row, now)
+        return row, server_view(row, now), now
+
     def _act(
         self, tenant: str, server_id: str, allowed: set[ServerStatus], task: str, target: ServerStatus | None
     ) -> Server:
         ctx = self._ctx
         with ctx.db.write() as session:
-            row, up = self._load(session, tenant, server_id, lock=True)
-            now = ctx.now()
-            if not up:
-                raise ConflictError(f"server {server_id}: its compute host is down")
-            settle_server(row, now)
-            view = server_view(row, now)
+            row, view, now = self._settled(session, tenant, server_id)
             if view.busy:
                 raise ConflictError(f"server {server_id}: task {row.task} in progress")
             if view.status not in allowed:
@@ -69,12 +75,7 @@ class ServerActionOps(ComputeOps):
         ctx = self._ctx
         new = ctx.flavor(flavor_id)
         with ctx.db.write() as session:
-            row, up = self._load(session, tenant, server_id, lock=True)
-            now = ctx.now()
-            if not up:
-                raise ConflictError(f"server {server_id}: its compute host is down")
-            settle_server(row, now)
-            view = server_view(row, now)
+            row, view, now = self._settled(session, tenant, server_id)
             if view.busy or view.status not in (ServerStatus.ACTIVE, ServerStatus.SHUTOFF):
                 raise ConflictError(f"cannot resize server {server_id} in {view.status} ({row.task})")
             old = ctx.flavors[row.flavor_id]
