@@ -22,11 +22,28 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Input is well-formed but breaks a rule (password too short, bad cron...)."""
+    """Input is well-formed but breaks a rule (password too short, bad cron...).
+
+    ``field`` names the input at fault (the API field name, dotted for nested ones: ``parameters.name``);
+    several faults at once go in ``errors``, each ``{"field": ..., "message": ...}`` with a French message
+    that says what to fix. The API returns them as the problem's ``errors`` member; the portal shows each
+    message next to its field."""
 
     status = 422
     code = "validation-failed"
     title = "Données invalides"
+
+    def __init__(self, detail: str, *, field: str | None = None, errors: list[dict[str, str]] | None = None,
+                 **extra: Any) -> None:
+        faults = list(errors or [])
+        if field is not None:
+            faults.insert(0, {"field": field, "message": detail})
+        super().__init__(detail, **extra)
+        if field is not None:
+            self.extra["field"] = field
+        self.errors = faults
+        if faults:
+            self.extra["errors"] = faults
 
 
 class NotAuthenticated(DomainError):
