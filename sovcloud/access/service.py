@@ -48,8 +48,8 @@ def narrow_grants(grants: tuple[Grant, ...], scope: Scope) -> tuple[Grant, ...]:
     narrowed: list[Grant] = []
     for g in grants:
         if scope.project_id is not None:
-            if grant_covers(g, scope):
-                narrowed.append(Grant(g.role, project_id=scope.project_id))
+            if grant_covers(g, scope):  # held on the project or above: acts as that role on the project
+                narrowed.append(Grant(g.role, project_id=scope.project_id, org_path=scope.org_path))
         elif grant_covers(g, scope):
             narrowed.append(Grant(g.role, org_id=scope.org_id, org_path=scope.org_path))
         elif (g.org_path or "").startswith(scope.org_path or "\0"):

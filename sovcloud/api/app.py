@@ -10,7 +10,7 @@ from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
 from sovcloud.api import heap, problems
-from sovcloud.api.deps import get_actor
+from sovcloud.api.deps import get_actor, same_origin
 from sovcloud.api.request_context import RequestContext
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
@@ -78,8 +78,8 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
         return {"status": "ok"}
 
     public, private = _routers()
-    for router in public:
-        app.include_router(router, prefix=API_PREFIX)
+    for router in public:  # login, second factor, logout: the cookie is set or used, so same origin only
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(same_origin)])
     for router in private:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_actor)],
                            responses=problems.COMMON_RESPONSES)

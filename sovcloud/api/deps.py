@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -11,12 +12,38 @@ from sqlalchemy.orm import Session
 from sovcloud.access.actor import Actor
 from sovcloud.config import Settings
 from sovcloud.db import transaction
-from sovcloud.errors import NotAuthenticated
+from sovcloud.errors import NotAuthenticated, PermissionDenied
 from sovcloud.identity.sessions import actor_from_session
 from sovcloud.identity.tokens import PREFIX, actor_from_token
 
 SESSION_COOKIE = "sovcloud_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CrossOriginRefused(PermissionDenied):
+    """A state-changing request carrying the session cookie came from another site."""
+
+    code = "cross-origin-refused"
+    title = "Requête refusée"
+
+
+def same_origin(request: Request) -> None:
+    """Refuse an unsafe request authenticated by the session cookie (not by a ``Bearer`` token) that a
+    browser sent from another site: its ``Origin`` names another host (or is ``null``), or its
+    ``Sec-Fetch-Site`` says cross-site. Browsers always send ``Origin`` on such requests; a client that
+    sends neither header is not a browser being abused. (The portal's forms use a CSRF token instead.)
+
+    Raises:
+        CrossOriginRefused: the request comes from another origin.
+    """
+    if request.method in SAFE_METHODS or request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", "")
+    foreign = origin is not None and (origin == "null" or urlsplit(origin).netloc.lower() != host.lower())
+    if foreign or request.headers.get("sec-fetch-site") == "cross-site":
+        raise CrossOriginRefused("Requête d'un autre site refusée : l'API n'accepte pas de modification "
+                                 "authentifiée par le cookie de session depuis une autre origine.")
 
 
 def get_settings(request: Request) -> Settings:
@@ -54,6 +81,7 @@ def get_actor(request: Request, session: Annotated[Session, Depends(get_session)
 
 
 def _resolve_actor(request: Request, session: Session) -> Actor:
+    same_origin(request)
     header = request.headers.get("authorization", "")
     request_id = getattr(request.state, "request_id", None)
     if header.lower().startswith("bearer "):

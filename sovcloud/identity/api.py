@@ -9,14 +9,16 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from sovcloud.api.deps import SESSION_COOKIE, AppSettings, CurrentActor, DbSession, client_ip
 from sovcloud.errors import NotAuthenticated
-from sovcloud.identity import sessions, tokens, users
+from sovcloud.identity import mfa, sessions, tokens, users
 from sovcloud.identity.schemas import (
     CodeIn,
+    EnrolIn,
     EnrolmentOut,
     GrantRead,
     LoginIn,
     LoginOut,
     MeRead,
+    MfaResetIn,
     SessionRead,
     SuspendIn,
     TokenCreate,
@@ -27,6 +29,8 @@ from sovcloud.identity.schemas import (
 )
 
 public = APIRouter(prefix="/auth", tags=["auth"])
+#: answers that show a secret (a new token, a TOTP seed) must not be kept by any cache
+NO_STORE = "no-store"
 router = APIRouter(tags=["identity"])
 
 
@@ -58,27 +62,30 @@ def totp(body: CodeIn, request: Request, session: DbSession, settings: AppSettin
 
 
 @public.post("/mfa/enrol", response_model=EnrolmentOut)
-def enrol(request: Request, session: DbSession, settings: AppSettings) -> EnrolmentOut:
-    """Draw a TOTP seed to load into an authenticator app."""
-    e = sessions.begin_enrolment(session, settings=settings, token=_cookie(request))
+def enrol(request: Request, response: Response, session: DbSession, settings: AppSettings,
+          body: EnrolIn | None = None) -> EnrolmentOut:
+    """Draw a TOTP seed to load into an authenticator app; the current factor, if any, stays in force until
+    the new one is confirmed, and replacing it needs one of its codes (``current_code``)."""
+    e = mfa.begin_enrolment(session, settings=settings, token=_cookie(request),
+                            current_code=body.current_code if body else None, request_id=request.state.request_id)
+    response.headers["Cache-Control"] = NO_STORE
     return EnrolmentOut(uri=e.uri, seed=e.seed, qr_svg=e.qr_svg)
 
 
 @public.post("/mfa/confirm", response_model=LoginOut)
 def confirm(body: CodeIn, request: Request, session: DbSession, settings: AppSettings) -> LoginOut:
-    """Activate the drawn seed with a first code; the session is then complete."""
-    user = sessions.confirm_enrolment(session, settings=settings, token=_cookie(request), code=body.code,
-                                      request_id=request.state.request_id)
+    """Put the drawn seed in force with a first code; a login waiting for its enrolment is then complete."""
+    user = mfa.confirm_enrolment(session, settings=settings, token=_cookie(request), code=body.code,
+                                 request_id=request.state.request_id)
     return LoginOut(stage="complete", username=user.username)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(request: Request, response: Response, session: DbSession, settings: AppSettings,
-           actor: CurrentActor) -> None:
-    """End the current session."""
+@public.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, response: Response, session: DbSession) -> None:
+    """End the current session, at whatever stage the login is (second factor pending included)."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        sessions.logout(session, settings=settings, token=token, actor=actor)
+        sessions.logout(session, token=token, source_ip=client_ip(request), request_id=request.state.request_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -109,9 +116,10 @@ def my_tokens(session: DbSession, actor: CurrentActor) -> list[TokenRead]:
 
 
 @router.post("/me/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
-def create_token(body: TokenCreate, session: DbSession, actor: CurrentActor,
+def create_token(body: TokenCreate, response: Response, session: DbSession, actor: CurrentActor,
                  settings: AppSettings) -> TokenIssued:
-    """Issue an API token limited to an organisation or project; the secret is shown once."""
+    """Issue an API token limited to an organisation or project; the secret is shown once (never cached)."""
+    response.headers["Cache-Control"] = NO_STORE
     issued = tokens.create_token(session, actor=actor, settings=settings, **body.model_dump())
     return TokenIssued(secret=issued.secret, **TokenRead.model_validate(issued.token).model_dump())
 
@@ -147,3 +155,9 @@ def suspend(user_id: uuid.UUID, body: SuspendIn, session: DbSession, actor: Curr
 def reactivate(user_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> UserRead:
     """Lift a suspension or a lockout."""
     return UserRead.model_validate(users.reactivate_user(session, actor=actor, user_id=user_id))
+
+
+@router.post("/users/{user_id}/mfa/reset", response_model=UserRead)
+def reset_mfa(user_id: uuid.UUID, body: MfaResetIn, session: DbSession, actor: CurrentActor) -> UserRead:
+    """Remove a user's second factor (lost device): they enrol a new one at their next login."""
+    return UserRead.model_validate(mfa.reset_mfa(session, actor=actor, user_id=user_id, reason=body.reason))

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sovcloud.db import Base, IdMixin
@@ -32,6 +32,8 @@ class User(IdMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column()
     totp_secret_enc: Mapped[str | None] = mapped_column(String(400))  #: Fernet-encrypted TOTP seed
     totp_confirmed_at: Mapped[datetime | None] = mapped_column()  #: set once a first code was verified
+    #: Fernet-encrypted seed of an enrolment in progress: the current factor stays in force until it is confirmed
+    totp_pending_enc: Mapped[str | None] = mapped_column(String(400))
     totp_last_step: Mapped[int | None] = mapped_column()  #: last accepted 30 s step, against replay
     last_login_at: Mapped[datetime | None] = mapped_column()
     locale: Mapped[str] = mapped_column(String(5), default="fr")
@@ -59,7 +61,13 @@ class UserSession(IdMixin, Base):
 
 class ApiToken(IdMixin, Base):
     """A personal API token, scoped to one organisation or project (or unscoped for platform roles),
-    with an expiry. Only its SHA-256 is stored; ``prefix`` lets a user recognise it."""
+    with an expiry. Only its SHA-256 is stored; ``prefix`` lets a user recognise it.
+
+    A token acts with its user's roles *now* (read at each use, cut down to the token's scope), never with
+    the roles held when it was issued. Administrative roles (those that require MFA) are carried only when
+    the token was issued from a session that passed the second factor (``created_with_mfa``) and the user
+    still has a confirmed second factor at the time of use; otherwise the token keeps only the user's
+    non-administrative roles."""
 
     __tablename__ = "api_tokens"
 
@@ -72,3 +80,5 @@ class ApiToken(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    #: issued from a session whose second factor was verified (a condition for administrative roles)
+    created_with_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())

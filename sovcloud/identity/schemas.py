@@ -17,6 +17,15 @@ class CodeIn(BaseModel):
     code: str = Field(min_length=6, max_length=8, description="Code TOTP à 6 chiffres")
 
 
+class EnrolIn(BaseModel):
+    current_code: str | None = Field(default=None, min_length=6, max_length=8,
+                                     description="A code of the factor in force (required to replace it)")
+
+
+class MfaResetIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why the factor is reset (journaled)")
+
+
 class LoginOut(BaseModel):
     stage: str = Field(description="complete | totp_required | enrolment_required")
     username: str

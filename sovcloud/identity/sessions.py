@@ -54,7 +54,12 @@ def _anonymous(username: str, ip: str | None, request_id: str | None) -> Actor:
     return Actor(user_id=None, username=username or "?", source_ip=ip, request_id=request_id)
 
 
-def _register_failure(session: Session, user: User, settings: Settings, actor: Actor, reason: str) -> None:
+def user_actor(user: User, ip: str | None, request_id: str | None) -> Actor:
+    """The user acting on its own account before its grants matter (login steps, enrolment, logout)."""
+    return Actor(user_id=user.id, username=user.username, source_ip=ip, request_id=request_id)
+
+
+def register_failure(session: Session, user: User, settings: Settings, actor: Actor, reason: str) -> None:
     user.failed_logins += 1
     audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
                  details={"reason": reason, "failed_logins": user.failed_logins})
@@ -91,7 +96,7 @@ def login(session: Session, *, settings: Settings, username: str, password: str,
         raise refused
     _check_not_locked(session, user, actor)
     if not verify_password(user.password_hash, password):
-        _register_failure(session, user, settings, actor, "bad_password")
+        register_failure(session, user, settings, actor, "bad_password")
         raise refused
     if user.status != UserStatus.ACTIVE:
         audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
@@ -112,20 +117,19 @@ def login(session: Session, *, settings: Settings, username: str, password: str,
         stage = LoginStage.ENROLMENT_REQUIRED
     else:
         stage = LoginStage.COMPLETE
-        _complete(session, user, row, actor, method="password")
+        complete_login(session, user, row, actor, method="password")
     session.flush()
     return Login(token=token, session=row, user=user, stage=stage)
 
 
-def _complete(session: Session, user: User, row: UserSession, actor: Actor, method: str) -> None:
+def complete_login(session: Session, user: User, row: UserSession, actor: Actor, method: str) -> None:
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now()
     row.mfa_verified = method != "password"
-    audit.record(session, actor=Actor(user_id=user.id, username=user.username, source_ip=actor.source_ip,
-                                      request_id=actor.request_id),
+    audit.record(session, actor=user_actor(user, actor.source_ip, actor.request_id),
                  action="user.login", target=user, details={"method": method})
 
 
-def _pending(session: Session, token: str, settings: Settings) -> tuple[UserSession, User]:
+def pending_session(session: Session, token: str, settings: Settings) -> tuple[UserSession, User]:
     row = _live_session(session, token, settings)
     user = session.get(User, row.user_id)
     if user is None or user.status != UserStatus.ACTIVE:
@@ -141,7 +145,7 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
         NotAuthenticated: the session is gone or the code is wrong (the failure counts towards lockout).
         AccountLocked: too many failures.
     """
-    row, user = _pending(session, token, settings)
+    row, user = pending_session(session, token, settings)
     actor = _anonymous(user.username, row.source_ip, request_id)
     _check_not_locked(session, user, actor)
     if not user.mfa_enabled or user.totp_secret_enc is None:
@@ -149,58 +153,10 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
     seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
     step = totp.matching_step(seed, code, now(), user.totp_last_step)
     if step is None:
-        _register_failure(session, user, settings, actor, "bad_totp")
+        register_failure(session, user, settings, actor, "bad_totp")
         raise NotAuthenticated("Code de vérification incorrect ou déjà utilisé.")
     user.totp_last_step = step
-    _complete(session, user, row, actor, method="password+totp")
-    return user
-
-
-@dataclass(frozen=True)
-class Enrolment:
-    seed: str
-    uri: str
-    qr_svg: str
-
-
-def begin_enrolment(session: Session, *, settings: Settings, token: str) -> Enrolment:
-    """Draw a new TOTP seed for the session's user (not active until a first code confirms it).
-
-    Raises:
-        NotAuthenticated: no live session.
-        Conflict: a second factor is already enrolled (reset goes through an administrator).
-    """
-    row, user = _pending(session, token, settings)
-    if user.mfa_enabled and not row.mfa_verified:
-        raise Conflict("Un second facteur est déjà enrôlé ; saisissez son code.")
-    seed = totp.new_seed()
-    user.totp_secret_enc = totp.SecretBox(settings.secret_key.get_secret_value()).seal(seed)
-    user.totp_confirmed_at = None
-    uri = totp.provisioning_uri(seed, username=user.username, issuer=settings.mfa_issuer)
-    return Enrolment(seed=seed, uri=uri, qr_svg=totp.qr_svg(uri))
-
-
-def confirm_enrolment(session: Session, *, settings: Settings, token: str, code: str,
-                      request_id: str | None = None) -> User:
-    """Activate the drawn seed with a first valid code; the session becomes fully authenticated.
-
-    Raises:
-        NotAuthenticated: no live session, or a wrong code.
-        Conflict: no enrolment was started.
-    """
-    row, user = _pending(session, token, settings)
-    if user.totp_secret_enc is None or user.mfa_enabled:
-        raise Conflict("Commencez par demander un nouveau QR code d'enrôlement.")
-    seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
-    step = totp.matching_step(seed, code, now(), None)
-    actor = _anonymous(user.username, row.source_ip, request_id)
-    if step is None:
-        _register_failure(session, user, settings, actor, "bad_totp_enrolment")
-        raise NotAuthenticated("Code de vérification incorrect.")
-    user.totp_confirmed_at, user.totp_last_step = now(), step
-    audit.record(session, actor=Actor(user_id=user.id, username=user.username, source_ip=row.source_ip,
-                                      request_id=request_id), action="user.mfa_enrolled", target=user)
-    _complete(session, user, row, actor, method="password+totp")
+    complete_login(session, user, row, actor, method="password+totp")
     return user
 
 
@@ -223,7 +179,7 @@ def actor_from_session(session: Session, *, settings: Settings, token: str, sour
         NotAuthenticated: expired (idle or absolute), revoked or unknown session, or suspended user.
         MfaRequired: the password step is done but the second factor is not (or must be enrolled).
     """
-    row, user = _pending(session, token, settings)
+    row, user = pending_session(session, token, settings)
     grants = grants_of(session, user.id)
     actor = Actor(user_id=user.id, username=user.username, grants=grants, source_ip=source_ip,
                   request_id=request_id, mfa_verified=row.mfa_verified)
@@ -233,12 +189,18 @@ def actor_from_session(session: Session, *, settings: Settings, token: str, sour
     return actor
 
 
-def logout(session: Session, *, settings: Settings, token: str, actor: Actor) -> None:
-    """End the session behind ``token``."""
+def logout(session: Session, *, token: str, source_ip: str | None = None, request_id: str | None = None) -> bool:
+    """End the session behind ``token`` at whatever stage it is (password done, second factor pending or
+    complete); returns whether a live session was ended. Unknown or already ended sessions change nothing."""
     row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now()
-        audit.record(session, actor=actor, action="user.logout", target_type="session", target_id=row.id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now()
+    user = session.get(User, row.user_id)
+    actor = user_actor(user, source_ip, request_id) if user else _anonymous("?", source_ip, request_id)
+    audit.record(session, actor=actor, action="user.logout", target_type="session", target_id=row.id,
+                 details={"stage": "complete" if row.mfa_verified or (user and not user.mfa_enabled) else "pending"})
+    return True
 
 
 def sessions_of(session: Session, *, actor: Actor) -> list[UserSession]:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
-from sovcloud.access.actor import Actor, Scope
-from sovcloud.access.roles import Permission
+from sovcloud.access.actor import Actor, Grant, Scope
+from sovcloud.access.roles import ADMIN_ROLES, Permission
 from sovcloud.access.service import allows, grant_covers, narrow_grants, scoped
 from sovcloud.clock import now
 from sovcloud.config import Settings
@@ -73,13 +73,14 @@ def create_token(session: Session, *, actor: Actor, settings: Settings, name: st
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=actor.user_id, name=name, prefix=secret[:10], token_hash=digest(secret),
                      organisation_id=organisation_id, project_id=project_id,
-                     expires_at=now() + timedelta(days=expires_in_days))
+                     expires_at=now() + timedelta(days=expires_in_days), created_with_mfa=actor.mfa_verified)
     session.add(token)
     session.flush()
     audit.record(session, actor=actor, action="token.created", target=token,
                  organisation_id=scope.org_id if scope else None,
                  details={"name": name, "expires_at": token.expires_at.isoformat(),
-                          "organisation_id": organisation_id, "project_id": project_id})
+                          "organisation_id": organisation_id, "project_id": project_id,
+                          "created_with_mfa": token.created_with_mfa})
     return IssuedToken(secret=secret, token=token)
 
 
@@ -104,9 +105,19 @@ def revoke_token(session: Session, *, actor: Actor, token_id: uuid.UUID) -> ApiT
     return token
 
 
+def token_grants(token: ApiToken, user: User, grants: tuple[Grant, ...], scope: Scope | None) -> tuple[Grant, ...]:
+    """What a token may use of its user's grants *now*: cut down to the token's scope, and without the
+    administrative roles unless the token was issued after a second factor and its user still has one."""
+    if scope is not None:
+        grants = narrow_grants(grants, scope)
+    if not (token.created_with_mfa and user.mfa_enabled):
+        grants = tuple(g for g in grants if g.role not in ADMIN_ROLES)
+    return grants
+
+
 def actor_from_token(session: Session, *, secret: str, source_ip: str | None = None,
                      request_id: str | None = None) -> Actor:
-    """The actor behind an API token, its grants cut down to the token's scope.
+    """The actor behind an API token: its user's grants read now, as :func:`token_grants` limits them.
 
     Raises:
         NotAuthenticated: unknown, expired or revoked token, or suspended user.
@@ -128,7 +139,8 @@ def actor_from_token(session: Session, *, secret: str, source_ip: str | None = N
     elif token.organisation_id is not None:
         org = session.get(Organisation, token.organisation_id)
         scope = org.scope if org else None
-    if scope is not None:
-        grants = narrow_grants(grants, scope)
-    return Actor(user_id=user.id, username=user.username, grants=grants, source_ip=source_ip,
-                 request_id=request_id, token_id=token.id, token_scope=scope, mfa_verified=True)
+    if scope is None and (token.project_id or token.organisation_id):  # its place is gone: never unscoped
+        raise NotAuthenticated("Jeton d'API invalide, expiré ou révoqué.")
+    return Actor(user_id=user.id, username=user.username, grants=token_grants(token, user, grants, scope),
+                 source_ip=source_ip, request_id=request_id, token_id=token.id, token_scope=scope,
+                 mfa_verified=True)

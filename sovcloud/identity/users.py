@@ -32,6 +32,16 @@ def grants_of(session: Session, user_id: uuid.UUID) -> tuple[Grant, ...]:
     return tuple(grants)
 
 
+def is_last_operator(session: Session, user_id: uuid.UUID) -> bool:
+    """Whether ``user_id`` holds the platform operator role and no other active account does: the platform
+    must always keep one, so that role is neither revoked nor suspended."""
+    operators = set(session.scalars(
+        select(Membership.user_id).join(User, User.id == Membership.user_id)
+        .where(Membership.role == Role.PLATFORM_OPERATOR, Membership.organisation_id.is_(None),
+               Membership.project_id.is_(None), User.status == UserStatus.ACTIVE)))
+    return operators == {user_id}
+
+
 def get_user(session: Session, user_id: uuid.UUID | str) -> User:
     try:
         user = session.get(User, uuid.UUID(str(user_id)))
@@ -73,14 +83,16 @@ def create_user(session: Session, *, actor: Actor, settings: Settings, username:
     return user
 
 
-def revoke_credentials(session: Session, user_id: uuid.UUID) -> tuple[int, int]:
-    """End every session and token of the user now; returns how many of each were live."""
+def revoke_credentials(session: Session, user_id: uuid.UUID, *, tokens: bool = True) -> tuple[int, int]:
+    """End every session (and token, unless ``tokens`` is false) of the user now; returns how many of each
+    were live."""
     at = now()
-    counts = []
-    for model in (UserSession, ApiToken):
+    counts = [0, 0]
+    models: tuple[type[UserSession] | type[ApiToken], ...] = (UserSession, ApiToken) if tokens else (UserSession,)
+    for i, model in enumerate(models):
         result = session.execute(update(model).where(model.user_id == user_id, model.revoked_at.is_(None))
                                  .values(revoked_at=at))
-        counts.append(getattr(result, "rowcount", 0))
+        counts[i] = getattr(result, "rowcount", 0)
     return counts[0], counts[1]
 
 
@@ -96,6 +108,8 @@ def suspend_user(session: Session, *, actor: Actor, user_id: uuid.UUID | str, re
     user = get_user(session, user_id)
     if user.id == actor.user_id:
         raise Conflict("Vous ne pouvez pas suspendre votre propre compte.")
+    if is_last_operator(session, user.id):
+        raise Conflict("C'est le dernier exploitant de la plateforme : nommez-en un autre avant de le suspendre.")
     user.status = UserStatus.SUSPENDED
     killed_sessions, killed_tokens = revoke_credentials(session, user.id)
     audit.record(session, actor=actor, action="user.suspended", target=user,

@@ -13,6 +13,7 @@ from sovcloud.access.roles import ROLE_LEVELS, Level, Permission, Role, incompat
 from sovcloud.access.service import authorize, scoped
 from sovcloud.errors import Conflict, NotFound, SeparationOfDuties, ValidationFailed
 from sovcloud.identity.models import User, UserStatus
+from sovcloud.identity.users import is_last_operator
 from sovcloud.tenancy.models import Membership, Organisation, Project
 
 
@@ -94,6 +95,7 @@ def revoke_role(session: Session, *, actor: Actor, membership_id: uuid.UUID) -> 
     Raises:
         NotFound: no such membership visible to the actor.
         PermissionDenied: the actor may not manage members there.
+        Conflict: the role is the platform operator role of the last active operator.
     """
     membership = session.get(Membership, membership_id)
     if membership is None:
@@ -106,6 +108,8 @@ def revoke_role(session: Session, *, actor: Actor, membership_id: uuid.UUID) -> 
                                                                                   membership.organisation_id)
         scoped(session, model, actor).get(key)  # type: ignore[arg-type]
     authorize(actor, Permission.MEMBER_MANAGE, scope)
+    if membership.role == Role.PLATFORM_OPERATOR and is_last_operator(session, membership.user_id):
+        raise Conflict("C'est le dernier exploitant de la plateforme : nommez-en un autre avant de retirer ce rôle.")
     audit.record(session, actor=actor, action="membership.revoked", target=membership,
                  organisation_id=scope.org_id, details={"user_id": membership.user_id, "role": membership.role})
     session.delete(membership)

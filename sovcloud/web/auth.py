@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from sovcloud.api.deps import SESSION_COOKIE, client_ip
 from sovcloud.errors import DomainError, NotAuthenticated
-from sovcloud.identity import sessions
+from sovcloud.identity import mfa, sessions
 from sovcloud.identity.sessions import LoginStage
 from sovcloud.web.common import PortalRoute, current_actor, redirect, render, safe_next, settings_of, unit_of_work
 
@@ -90,7 +90,7 @@ def enrolment_page(request: Request) -> Response:
     """Draw a TOTP seed and show it as a QR code (the session cookie is SameSite=Strict, so no other site
     can make a browser draw one)."""
     with unit_of_work(request, write=True) as session:
-        enrolment = sessions.begin_enrolment(session, settings=settings_of(request), token=_token(request))
+        enrolment = mfa.begin_enrolment(session, settings=settings_of(request), token=_token(request))
     return render(request, "auth/enrol.html", {"qr_svg": _accessible_svg(enrolment.qr_svg), "seed": enrolment.seed})
 
 
@@ -99,7 +99,7 @@ def enrolment_submit(request: Request, code: Annotated[str, Form(max_length=12)]
     """Activate the seed with a first code."""
     try:
         with unit_of_work(request, write=True) as session:
-            sessions.confirm_enrolment(session, settings=settings_of(request), token=_token(request), code=code,
+            mfa.confirm_enrolment(session, settings=settings_of(request), token=_token(request), code=code,
                                        request_id=getattr(request.state, "request_id", None))
     except DomainError as exc:
         return render(request, "auth/enrol.html", {"error": exc}, status=exc.status)
@@ -110,13 +110,10 @@ def enrolment_submit(request: Request, code: Annotated[str, Form(max_length=12)]
 def logout(request: Request) -> Response:
     """End the session and forget the cookie."""
     token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        try:
-            with unit_of_work(request, write=True) as session:
-                actor = current_actor(request, session)
-                sessions.logout(session, settings=settings_of(request), token=token, actor=actor)
-        except NotAuthenticated:
-            pass
+    if token:  # at whatever stage the login is: a pending second factor ends too
+        with unit_of_work(request, write=True) as session:
+            sessions.logout(session, token=token, source_ip=client_ip(request),
+                            request_id=getattr(request.state, "request_id", None))
     response = redirect(request, "/login?done=logged_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
