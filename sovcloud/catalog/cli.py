@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from sovcloud.catalog import pricing, seed, service
 from sovcloud.catalog.models import Offering, OfferingKind, OrganisationGroup, Plan, PriceList
 from sovcloud.catalog.pricing import PlanPrice
-from sovcloud.cli.common import Output, OutputOpt, cli_actor, console, render, unit_of_work
+from sovcloud.cli.common import Output, OutputOpt, acting, aware_datetime, console, json_option, render
 from sovcloud.tenancy.cli import organisation_ref
 
 app = typer.Typer(help="Catalogue de services : offres, plans, groupes, grilles tarifaires.", no_args_is_help=True)
@@ -66,12 +65,7 @@ def _money(value: str) -> Decimal:
 
 
 def _when(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise typer.BadParameter("date avec fuseau attendue, ex. 2027-01-01T00:00:00+00:00")
-    return moment
+    return None if value is None else aware_datetime(value)
 
 
 def _plan_rows(offerings: list[Offering], prices: dict[uuid.UUID, PlanPrice] | None = None) -> list[dict[str, object]]:
@@ -90,12 +84,12 @@ def catalog_list(org: Annotated[str | None, typer.Option(help="Ce que cette orga
                                                                 "avec ses prix (code ou id)")] = None,
                  output: OutputOpt = Output.table) -> None:
     """List offerings and plans."""
-    with unit_of_work() as (session, _):
+    with acting() as (session, _, actor):
         if org is None:
-            render(_plan_rows(service.list_offerings(session, actor=cli_actor())), output)
+            render(_plan_rows(service.list_offerings(session, actor=actor)), output)
             return
         org_id = organisation_ref(session, org)
-        priced = pricing.priced_offerings_for(session, actor=cli_actor(), organisation_id=org_id)
+        priced = pricing.priced_offerings_for(session, actor=actor, organisation_id=org_id)
         prices = {k: v for p in priced for k, v in p.prices.items()}
         render(_plan_rows([p.offering for p in priced], prices), output)
 
@@ -103,8 +97,8 @@ def catalog_list(org: Annotated[str | None, typer.Option(help="Ce que cette orga
 @app.command("seed")
 def catalog_seed(output: OutputOpt = Output.table) -> None:
     """Create the default catalogue and price list (once)."""
-    with unit_of_work() as (session, _):
-        report = seed.seed_catalog(session, cli_actor())
+    with acting() as (session, _, actor):
+        report = seed.seed_catalog(session, actor)
     render([{"offres créées": ", ".join(report.offerings) or "—", "plans créés": len(report.plans),
              "grille publiée": "oui" if report.price_list_published else "non (déjà présente)"}], output)
 
@@ -116,8 +110,8 @@ def create_offering(code: str, name: Annotated[str, typer.Option(help="Nom affic
                     group: Annotated[list[str] | None, typer.Option(help="Réservée à ce groupe (répétable)")] = None,
                     output: OutputOpt = Output.table) -> None:
     """Create an offering."""
-    with unit_of_work() as (session, _):
-        offering = service.create_offering(session, actor=cli_actor(), code=code, name=name, kind=kind,
+    with acting() as (session, _, actor):
+        offering = service.create_offering(session, actor=actor, code=code, name=name, kind=kind,
                                            description=description,
                                            restricted_to=[_group(session, g) for g in group or []])
         render([{"id": offering.id, "code": offering.code, "type": offering.kind}], output)
@@ -125,10 +119,12 @@ def create_offering(code: str, name: Annotated[str, typer.Option(help="Nom affic
 
 @app.command("add-plan")
 def add_plan(offering: str, code: str, name: Annotated[str, typer.Option(help="Nom affiché")],
-             vcpus: int = 0, ram_mb: int = 0, disk_gb: int = 0, output: OutputOpt = Output.table) -> None:
+             vcpus: Annotated[int, typer.Option(min=0, max=10_000)] = 0,
+             ram_mb: Annotated[int, typer.Option(min=0, max=10**8)] = 0,
+             disk_gb: Annotated[int, typer.Option(min=0, max=10**7)] = 0, output: OutputOpt = Output.table) -> None:
     """Add a plan to an offering (code or id)."""
-    with unit_of_work() as (session, _):
-        plan = service.add_plan(session, actor=cli_actor(), offering_id=_offering(session, offering), code=code,
+    with acting() as (session, _, actor):
+        plan = service.add_plan(session, actor=actor, offering_id=_offering(session, offering), code=code,
                                 name=name, vcpus=vcpus, ram_mb=ram_mb, disk_gb=disk_gb)
         render([{"id": plan.id, "plan": f"{plan.offering.code}/{plan.code}"}], output)
 
@@ -136,8 +132,8 @@ def add_plan(offering: str, code: str, name: Annotated[str, typer.Option(help="N
 @app.command("retire-offering")
 def retire_offering(offering: str) -> None:
     """Stop selling an offering (code or id)."""
-    with unit_of_work() as (session, _):
-        service.retire_offering(session, actor=cli_actor(), offering_id=_offering(session, offering))
+    with acting() as (session, _, actor):
+        service.retire_offering(session, actor=actor, offering_id=_offering(session, offering))
     console.print(f"Offre {offering} retirée.")
 
 
@@ -145,9 +141,9 @@ def retire_offering(offering: str) -> None:
 def group_create(name: str, members: Annotated[list[str] | None, typer.Argument(help="Organisations")] = None,
                  description: str = "") -> None:
     """Create a group of organisations, with its members (codes or ids)."""
-    with unit_of_work() as (session, _):
-        group = service.create_group(session, actor=cli_actor(), name=name, description=description)
-        service.set_group_members(session, actor=cli_actor(), group_id=group.id,
+    with acting() as (session, _, actor):
+        group = service.create_group(session, actor=actor, name=name, description=description)
+        service.set_group_members(session, actor=actor, group_id=group.id,
                                   organisation_ids=[organisation_ref(session, m) for m in members or []])
     console.print(f"Groupe « {name} » créé ({group.id}).")
 
@@ -155,8 +151,8 @@ def group_create(name: str, members: Annotated[list[str] | None, typer.Argument(
 @groups.command("members")
 def group_members(group: str, members: Annotated[list[str], typer.Argument(help="Organisations")]) -> None:
     """Replace the members of a group (name or id)."""
-    with unit_of_work() as (session, _):
-        service.set_group_members(session, actor=cli_actor(), group_id=_group(session, group),
+    with acting() as (session, _, actor):
+        service.set_group_members(session, actor=actor, group_id=_group(session, group),
                                   organisation_ids=[organisation_ref(session, m) for m in members])
     console.print(f"Membres du groupe {group} mis à jour.")
 
@@ -169,53 +165,55 @@ def _list_row(pl: PriceList) -> dict[str, object]:
 @price_lists.command("list")
 def price_list_list(output: OutputOpt = Output.table) -> None:
     """List price lists."""
-    with unit_of_work() as (session, _):
-        render([_list_row(pl) for pl in pricing.list_price_lists(session, actor=cli_actor())], output)
+    with acting() as (session, _, actor):
+        render([_list_row(pl) for pl in pricing.list_price_lists(session, actor=actor)], output)
 
 
 @price_lists.command("create")
 def price_list_create(name: str, group: Annotated[str | None, typer.Option(help="Groupe (défaut : tous)")] = None,
-                      copy_from: Annotated[str | None, typer.Option(help="Reprendre les prix de cette grille")] = None,
+                      copy_from: Annotated[uuid.UUID | None,
+                                           typer.Option(help="Reprendre les prix de cette grille")] = None,
                       valid_from: Annotated[str | None, typer.Option(help="Début (ISO 8601 avec fuseau)")] = None,
                       valid_until: Annotated[str | None, typer.Option(help="Fin exclue (ISO 8601)")] = None,
                       output: OutputOpt = Output.table) -> None:
     """Draft a new price list version."""
-    with unit_of_work() as (session, _):
-        pl = pricing.create_price_list(session, actor=cli_actor(), name=name,
+    with acting() as (session, _, actor):
+        pl = pricing.create_price_list(session, actor=actor, name=name,
                                        group_id=_group(session, group) if group else None,
                                        valid_from=_when(valid_from), valid_until=_when(valid_until),
-                                       copy_from=uuid.UUID(copy_from) if copy_from else None)
+                                       copy_from=copy_from)
         render([_list_row(pl)], output)
 
 
 @price_lists.command("set")
-def price_list_set(price_list: str, plan: Annotated[str, typer.Argument(help="offre/plan, ex. vm/s1.small")],
+def price_list_set(price_list: uuid.UUID, plan: Annotated[str, typer.Argument(help="offre/plan, ex. vm/s1.small")],
                    per_hour: str = "0", per_gb_month: str = "0") -> None:
     """Set one plan's price in a draft list."""
-    with unit_of_work() as (session, _):
-        pricing.set_prices(session, actor=cli_actor(), price_list_id=uuid.UUID(price_list),
+    with acting() as (session, _, actor):
+        pricing.set_prices(session, actor=actor, price_list_id=price_list,
                            prices=[pricing.PriceInput(_plan(session, plan), _money(per_hour), _money(per_gb_month))])
     console.print(f"Prix de {plan} enregistré.")
 
 
 @price_lists.command("publish")
-def price_list_publish(price_list: str,
+def price_list_publish(price_list: uuid.UUID,
                        valid_from: Annotated[str | None, typer.Option(help="Début (ISO 8601 avec fuseau)")] = None,
                        output: OutputOpt = Output.table) -> None:
     """Publish a draft list: immutable from then on."""
-    with unit_of_work() as (session, _):
-        pl = pricing.publish_price_list(session, actor=cli_actor(), price_list_id=uuid.UUID(price_list),
+    with acting() as (session, _, actor):
+        pl = pricing.publish_price_list(session, actor=actor, price_list_id=price_list,
                                         valid_from=_when(valid_from))
         render([_list_row(pl)], output)
 
 
 @app.command("estimate")
 def estimate(org: str, plan: Annotated[str, typer.Argument(help="offre/plan, ex. vm/s1.small")],
-             parameters: Annotated[str, typer.Option(help="Paramètres en JSON")] = "{}",
+             parameters: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",
+                                                      help="Paramètres en JSON")] = "{}",  # type: ignore[assignment]
              output: OutputOpt = Output.table) -> None:
     """Estimate what an order would cost an organisation."""
-    with unit_of_work() as (session, _):
-        est = pricing.estimate_for(session, actor=cli_actor(), organisation_id=organisation_ref(session, org),
-                                   plan_id=_plan(session, plan), parameters=json.loads(parameters))
+    with acting() as (session, _, actor):
+        est = pricing.estimate_for(session, actor=actor, organisation_id=organisation_ref(session, org),
+                                   plan_id=_plan(session, plan), parameters=parameters)
         render([{"plan": plan, "€/h": est.hourly, "€/mois": est.monthly, "grille": est.price.price_list_name,
                  "version": est.price.version}], output)

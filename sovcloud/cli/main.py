@@ -10,7 +10,7 @@ import typer
 
 from sovcloud.audit.cli import app as audit_app
 from sovcloud.catalog.cli import app as catalog_app
-from sovcloud.cli.common import Output, OutputOpt, console, render, unit_of_work
+from sovcloud.cli.common import Output, OutputOpt, console, render, set_credentials, unit_of_work
 from sovcloud.config import Settings, get_settings
 from sovcloud.identity.cli import app as user_app
 from sovcloud.orders.cli import orders as orders_app
@@ -25,6 +25,23 @@ app = typer.Typer(help="sovcloud — plateforme de cloud souverain.", no_args_is
 db_app = typer.Typer(help="Base de données.", no_args_is_help=True)
 demo_app = typer.Typer(help="Données de démonstration.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+
+
+@app.callback()
+def identity(
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="SOVCLOUD_TOKEN", show_envvar=True,
+        help="Jeton d'API de l'utilisateur qui agit (ses droits, règle MFA comprise)")] = None,
+    break_glass: Annotated[str | None, typer.Option(
+        "--break-glass", envvar="SOVCLOUD_BREAK_GLASS", metavar="MOTIF",
+        help="Bris de glace : agir en exploitant sans jeton, journalisé avec votre identifiant système et ce motif")]
+        = None,
+) -> None:
+    """sovcloud — plateforme de cloud souverain. Les commandes qui touchent aux objets des organisations
+    s'authentifient : --token (ou SOVCLOUD_TOKEN), ou --break-glass "motif"."""
+    set_credentials(token, break_glass)
+
+
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(config_app, name="config")

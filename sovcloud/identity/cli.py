@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from sovcloud.access.roles import Role
-from sovcloud.cli.common import Output, OutputOpt, cli_actor, render, unit_of_work
-from sovcloud.identity import users
+from sovcloud.cli.common import LimitOpt, Output, OutputOpt, acting, render
+from sovcloud.identity import mfa, users
 from sovcloud.identity.models import User
 from sovcloud.tenancy import members
 
@@ -30,9 +31,13 @@ def create(
     role: Annotated[Role | None, typer.Option(help="Rôle de plateforme à donner (ex. platform_operator)")] = None,
     output: OutputOpt = Output.table,
 ) -> None:
-    """Create a nominative account (optionally with a platform role)."""
-    actor = cli_actor()
-    with unit_of_work() as (session, settings):
+    """Create a nominative account (optionally with a platform role). While the platform has no active
+    operator, creating the first one needs no credentials (bootstrap, journaled)."""
+
+    def first_operator(session: Session) -> bool:
+        return role is Role.PLATFORM_OPERATOR and not users.has_operator(session)
+
+    with acting(bootstrap=first_operator) as (session, settings, actor):
         user = users.create_user(session, actor=actor, settings=settings, username=username, email=email,
                                  full_name=full_name, password=password)
         if role is not None:
@@ -44,8 +49,8 @@ def create(
 def suspend(username: str, reason: Annotated[str, typer.Option(help="Motif")] = "",
             output: OutputOpt = Output.table) -> None:
     """Suspend an account: its sessions and tokens stop at once."""
-    with unit_of_work() as (session, _settings):
-        user = users.suspend_user(session, actor=cli_actor(), user_id=users.find_user(session, username).id,
+    with acting() as (session, _settings, actor):
+        user = users.suspend_user(session, actor=actor, user_id=users.find_user(session, username).id,
                                   reason=reason)
         render([_row(user)], output)
 
@@ -53,13 +58,22 @@ def suspend(username: str, reason: Annotated[str, typer.Option(help="Motif")] = 
 @app.command("reactivate")
 def reactivate(username: str, output: OutputOpt = Output.table) -> None:
     """Lift a suspension or a lockout."""
-    with unit_of_work() as (session, _settings):
-        user = users.reactivate_user(session, actor=cli_actor(), user_id=users.find_user(session, username).id)
+    with acting() as (session, _settings, actor):
+        user = users.reactivate_user(session, actor=actor, user_id=users.find_user(session, username).id)
+        render([_row(user)], output)
+
+
+@app.command("mfa-reset")
+def mfa_reset(username: str, reason: Annotated[str, typer.Option(help="Motif (journalisé)")],
+              output: OutputOpt = Output.table) -> None:
+    """Remove a user's second factor (lost device): they enrol a new one at their next login."""
+    with acting() as (session, _settings, actor):
+        user = mfa.reset_mfa(session, actor=actor, user_id=users.find_user(session, username).id, reason=reason)
         render([_row(user)], output)
 
 
 @app.command("list")
-def list_(output: OutputOpt = Output.table, limit: int = 200) -> None:
+def list_(output: OutputOpt = Output.table, limit: LimitOpt = 200) -> None:
     """List accounts."""
-    with unit_of_work() as (session, _settings):
-        render([_row(u) for u in users.list_users(session, actor=cli_actor(), limit=limit)], output)
+    with acting() as (session, _settings, actor):
+        render([_row(u) for u in users.list_users(session, actor=actor, limit=limit)], output)

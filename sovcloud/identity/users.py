@@ -32,14 +32,22 @@ def grants_of(session: Session, user_id: uuid.UUID) -> tuple[Grant, ...]:
     return tuple(grants)
 
 
-def is_last_operator(session: Session, user_id: uuid.UUID) -> bool:
-    """Whether ``user_id`` holds the platform operator role and no other active account does: the platform
-    must always keep one, so that role is neither revoked nor suspended."""
-    operators = set(session.scalars(
+def _active_operators(session: Session) -> set[uuid.UUID]:
+    return set(session.scalars(
         select(Membership.user_id).join(User, User.id == Membership.user_id)
         .where(Membership.role == Role.PLATFORM_OPERATOR, Membership.organisation_id.is_(None),
                Membership.project_id.is_(None), User.status == UserStatus.ACTIVE)))
-    return operators == {user_id}
+
+
+def has_operator(session: Session) -> bool:
+    """Whether the platform has an active operator (until then, the CLI may bootstrap the first one)."""
+    return bool(_active_operators(session))
+
+
+def is_last_operator(session: Session, user_id: uuid.UUID) -> bool:
+    """Whether ``user_id`` holds the platform operator role and no other active account does: the platform
+    must always keep one, so that role is neither revoked nor suspended."""
+    return _active_operators(session) == {user_id}
 
 
 def get_user(session: Session, user_id: uuid.UUID | str) -> User:

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sovcloud.cli.common import Output, OutputOpt, cli_actor, render, unit_of_work
+from sovcloud.cli.common import LimitOpt, Output, OutputOpt, acting, render
 from sovcloud.tenancy import quotas, service
 from sovcloud.tenancy.models import Organisation, Project
 
@@ -42,44 +42,47 @@ def org_create(code: str, name: Annotated[str, typer.Option(help="Nom")],
                parent: Annotated[str | None, typer.Option(help="Code ou id de l'organisation parente")] = None,
                output: OutputOpt = Output.table) -> None:
     """Create an organisation."""
-    with unit_of_work() as (session, _):
+    with acting() as (session, _, actor):
         parent_id = organisation_ref(session, parent) if parent else None
-        org = service.create_organisation(session, actor=cli_actor(), name=name, code=code, kind=kind,
+        org = service.create_organisation(session, actor=actor, name=name, code=code, kind=kind,
                                           parent_id=parent_id)
         render([_org_row(org)], output)
 
 
 @orgs.command("list")
-def org_list(output: OutputOpt = Output.table, search: str | None = None, limit: int = 500) -> None:
+def org_list(output: OutputOpt = Output.table, search: str | None = None, limit: LimitOpt = 500) -> None:
     """List organisations."""
-    with unit_of_work() as (session, _):
-        render([_org_row(o) for o in service.list_organisations(session, actor=cli_actor(), limit=limit,
+    with acting() as (session, _, actor):
+        render([_org_row(o) for o in service.list_organisations(session, actor=actor, limit=limit,
                                                                  search=search)], output)
 
 
+Qty = Annotated[int, typer.Argument(min=0, max=10**9)]
+
+
 @orgs.command("quota")
-def org_quota(org: str, vcpus: int, ram_mb: int, storage_gb: int, instances: int, public_ips: int,
+def org_quota(org: str, vcpus: Qty, ram_mb: Qty, storage_gb: Qty, instances: Qty, public_ips: Qty,
               output: OutputOpt = Output.table) -> None:
     """Set an organisation's quota."""
-    with unit_of_work() as (session, _):
+    with acting() as (session, _, actor):
         limits = quotas.Limits(vcpus, ram_mb, storage_gb, instances, public_ips)
-        quotas.set_quota(session, actor=cli_actor(), limits=limits, organisation_id=organisation_ref(session, org))
+        quotas.set_quota(session, actor=actor, limits=limits, organisation_id=organisation_ref(session, org))
         render([{"organisation": org, **limits.__dict__}], output)
 
 
 @projects.command("create")
 def project_create(org: str, name: str, description: str = "", output: OutputOpt = Output.table) -> None:
     """Create a project in an organisation (code or id)."""
-    with unit_of_work() as (session, _):
-        project = service.create_project(session, actor=cli_actor(), organisation_id=organisation_ref(session, org),
+    with acting() as (session, _, actor):
+        project = service.create_project(session, actor=actor, organisation_id=organisation_ref(session, org),
                                          name=name, description=description)
         render([_project_row(project)], output)
 
 
 @projects.command("list")
 def project_list(org: Annotated[str | None, typer.Option(help="Code ou id de l'organisation")] = None,
-                 output: OutputOpt = Output.table, limit: int = 500) -> None:
+                 output: OutputOpt = Output.table, limit: LimitOpt = 500) -> None:
     """List projects."""
-    with unit_of_work() as (session, _):
-        query = service.projects_query(cli_actor(), organisation_id=organisation_ref(session, org) if org else None)
+    with acting() as (session, _, actor):
+        query = service.projects_query(actor, organisation_id=organisation_ref(session, org) if org else None)
         render([_project_row(p) for p in session.scalars(query.limit(limit))], output)
