@@ -10,7 +10,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -52,8 +52,18 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = Field(default=30, ge=1, description="Session idle timeout in minutes.")
     session_absolute_hours: int = Field(default=12, ge=1, description="Session absolute lifetime in hours.")
-    lockout_threshold: int = Field(default=5, ge=1, description="Failed logins before the account locks.")
-    lockout_minutes: int = Field(default=15, ge=1, description="How long a locked account stays locked.")
+    lockout_threshold: int = Field(default=5, ge=1, description="Failed login steps on one account from one "
+                                   "address, within lockout_minutes, before that address is refused for it.")
+    lockout_account_threshold: int = Field(
+        default=20, ge=1, description="Failed login steps on one account from all addresses, within lockout_minutes, "
+        "before it opens only from known addresses or with its second factor.")
+    lockout_minutes: float = Field(default=15, gt=0, description="Window of the lockout counters, in minutes.")
+    login_limit_per_address: str = Field(
+        default="30 per 10 minutes", description="Failed login steps allowed from one source address, whatever "
+        "the account (syntax of the limits library).")
+    rate_limit_storage_url: str | None = Field(
+        default=None, description="Storage of the rate-limit counters (limits URI, e.g. redis://...); unset: "
+        "the Redis URL when the queue backend is redis, else memory (one process).")
     password_min_length: int = Field(default=12, ge=8, description="Minimum password length.")
     token_max_days: int = Field(default=365, ge=1, description="Longest lifetime allowed for an API token.")
     mfa_issuer: str = Field(default="sovcloud", description="Issuer name shown in authenticator apps.")
@@ -113,6 +123,17 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(default=0.5, ge=0, description="Delay between checks of a building resource.")
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="Emit logs as JSON lines.")
+
+    @field_validator("login_limit_per_address")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit (e.g. '30 per 10 minutes'): {value}") from exc
+        return value
 
 
 @lru_cache

@@ -94,8 +94,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def sessions(engine: Engine, settings: Settings) -> Iterator[sessionmaker[Session]]:
-    """A clean database for each test."""
+    """A clean database (and clean login throttling counters) for each test."""
+    from sovcloud.identity import throttle
+
     _wipe(engine)
+    throttle.reset()
     audit.service.configure(settings.secret_key.get_secret_value())
     yield make_sessionmaker(engine)
 

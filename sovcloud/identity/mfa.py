@@ -92,7 +92,7 @@ def confirm_enrolment(session: Session, *, settings: Settings, token: str, code:
     audit.record(session, actor=actor, action="user.mfa_enrolled", target=user,
                  details={"replaced_previous_factor": replaced})
     if not row.mfa_verified:
-        complete_login(session, user, row, actor, method="password+totp")
+        complete_login(session, settings, user, row, actor, method="password+totp")
     return user
 
 

@@ -18,10 +18,11 @@ from sovcloud.access.actor import Actor
 from sovcloud.access.roles import ADMIN_ROLES
 from sovcloud.clock import now
 from sovcloud.config import Settings
-from sovcloud.errors import AccountLocked, Conflict, MfaRequired, NotAuthenticated, NotFound
+from sovcloud.errors import Conflict, MfaRequired, NotAuthenticated, NotFound
 from sovcloud.identity import totp
 from sovcloud.identity.models import User, UserSession, UserStatus
 from sovcloud.identity.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from sovcloud.identity.throttle import LoginGuard, known_address, refused_under_attack
 from sovcloud.identity.users import grants_of
 
 #: how often a live session's last-seen time is written (avoids a write per request)
@@ -60,45 +61,48 @@ def user_actor(user: User, ip: str | None, request_id: str | None) -> Actor:
 
 
 def register_failure(session: Session, user: User, settings: Settings, actor: Actor, reason: str) -> None:
+    """Count a failed step of an existing account (journaled) in its counters and the throttle's."""
+    LoginGuard.of(settings).failed(user.username, actor.source_ip or "unknown")
     user.failed_logins += 1
     audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
                  details={"reason": reason, "failed_logins": user.failed_logins})
-    if user.failed_logins >= settings.lockout_threshold:
-        user.locked_until = now() + timedelta(minutes=settings.lockout_minutes)
-        audit.record(session, actor=actor, action="user.locked", target=user, outcome="success",
-                     details={"until": user.locked_until.isoformat(), "after_failures": user.failed_logins})
-
-
-def _check_not_locked(session: Session, user: User, actor: Actor) -> None:
-    if user.locked_until is not None and user.locked_until > now():
-        audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
-                     details={"reason": "locked"})
-        raise AccountLocked("Compte verrouillé après trop d'échecs. Réessayez plus tard "
-                            "ou contactez le support.", until=user.locked_until.isoformat())
+    if user.failed_logins == settings.lockout_threshold:
+        audit.record(session, actor=actor, action="user.throttled", target=user, outcome="success",
+                     details={"after_failures": user.failed_logins, "source_ip": actor.source_ip})
 
 
 def login(session: Session, *, settings: Settings, username: str, password: str, source_ip: str | None = None,
           user_agent: str | None = None, request_id: str | None = None) -> Login:
-    """Check a password and open a session (which may still need the second factor).
+    """Check a password and open a session (which may still need the second factor). Throttled as
+    :mod:`sovcloud.identity.throttle` describes; every answer is the same for unknown account names.
 
     Raises:
         NotAuthenticated: unknown user, wrong password or suspended account (one message for all).
-        AccountLocked: too many failures; the account is locked for ``lockout_minutes``.
+        TooManyAttempts: too many failures from this address, or on this account from this address, or the
+            account is under attack and this address is not one it is used from.
     """
     username = username.strip().lower()
+    ip = source_ip or "unknown"
     actor = _anonymous(username, source_ip, request_id)
+    guard = LoginGuard.of(settings)
+    guard.check_address(username, ip)
     user = session.scalar(select(User).where(User.username == username))
+    right = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
+    usable = user is not None and right and user.status == UserStatus.ACTIVE
+    if guard.under_attack(username) and not (
+            user is not None and (known_address(session, user, source_ip) or (usable and user.mfa_enabled))):
+        raise refused_under_attack()
     refused = NotAuthenticated("Identifiant ou mot de passe incorrect.")
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        guard.failed(username, ip)
         audit.record(session, actor=actor, action="user.login", outcome="failure", target_type="user",
                      details={"reason": "unknown_user"})
         raise refused
-    _check_not_locked(session, user, actor)
-    if not verify_password(user.password_hash, password):
+    if not right:
         register_failure(session, user, settings, actor, "bad_password")
         raise refused
     if user.status != UserStatus.ACTIVE:
+        guard.failed(username, ip)
         audit.record(session, actor=actor, action="user.login", target=user, outcome="failure",
                      details={"reason": "suspended"})
         raise refused
@@ -117,13 +121,16 @@ def login(session: Session, *, settings: Settings, username: str, password: str,
         stage = LoginStage.ENROLMENT_REQUIRED
     else:
         stage = LoginStage.COMPLETE
-        complete_login(session, user, row, actor, method="password")
+        complete_login(session, settings, user, row, actor, method="password")
     session.flush()
     return Login(token=token, session=row, user=user, stage=stage)
 
 
-def complete_login(session: Session, user: User, row: UserSession, actor: Actor, method: str) -> None:
+def complete_login(session: Session, settings: Settings, user: User, row: UserSession, actor: Actor,
+                   method: str) -> None:
+    """The login is complete: counters cleared (this address's throttle too), the success journaled."""
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now()
+    LoginGuard.of(settings).succeeded(user.username, row.source_ip or "unknown")
     row.mfa_verified = method != "password"
     audit.record(session, actor=user_actor(user, actor.source_ip, actor.request_id),
                  action="user.login", target=user, details={"method": method})
@@ -142,12 +149,12 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
     """Finish a login with a TOTP code.
 
     Raises:
-        NotAuthenticated: the session is gone or the code is wrong (the failure counts towards lockout).
-        AccountLocked: too many failures.
+        NotAuthenticated: the session is gone or the code is wrong (the failure counts as a failed step).
+        TooManyAttempts: too many failed steps from this address or on this account from it.
     """
     row, user = pending_session(session, token, settings)
     actor = _anonymous(user.username, row.source_ip, request_id)
-    _check_not_locked(session, user, actor)
+    LoginGuard.of(settings).check_address(user.username, row.source_ip or "unknown")
     if not user.mfa_enabled or user.totp_secret_enc is None:
         raise Conflict("Aucun second facteur n'est enrôlé pour ce compte.")
     seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
@@ -156,7 +163,7 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
         register_failure(session, user, settings, actor, "bad_totp")
         raise NotAuthenticated("Code de vérification incorrect ou déjà utilisé.")
     user.totp_last_step = step
-    complete_login(session, user, row, actor, method="password+totp")
+    complete_login(session, settings, user, row, actor, method="password+totp")
     return user
 
 

@@ -16,33 +16,92 @@ def _login(client, username, password=PASSWORD):
     return client.post("/api/v1/auth/login", json={"username": username, "password": password})
 
 
-def test_lockout_after_threshold_with_audit_event(client, world, sessions, settings):
+def test_throttle_after_threshold_with_audit_event(client, world, sessions, settings):
     for i in range(settings.lockout_threshold):
         r = _login(client, "agent.a", "wrong-password")
         assert r.status_code == 401, (i, r.text)
         assert r.headers["content-type"] == "application/problem+json"
-    r = _login(client, "agent.a")  # right password, but locked
-    assert r.status_code == 423
-    assert r.json()["code"] == "account-locked"
+    r = _login(client, "agent.a")  # right password, but this address is throttled on this account
+    assert r.status_code == 429 and r.json()["code"] == "too-many-attempts"
     with sessions() as db:
         actions = db.scalars(select(AuditEvent.action).where(AuditEvent.actor_name == "agent.a")).all()
-        assert actions.count("user.login") == settings.lockout_threshold + 1
-        assert "user.locked" in actions
-        failures = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.login",
-                                                       AuditEvent.outcome == "failure")).all()
-        assert len(failures) == settings.lockout_threshold + 1
+        assert actions.count("user.login") == settings.lockout_threshold
+        assert "user.throttled" in actions
 
 
-def test_lock_expires_and_success_resets_counter(client, world, sessions, settings, clock):
+def test_throttle_expires_and_success_resets_counter(client_factory, app, world, sessions, settings):
+    import time
+
+    settings.lockout_minutes = 8 / 60  # a window of eight seconds
+    client = client_factory()
     for _ in range(settings.lockout_threshold):
         _login(client, "agent.a", "nope")
-    assert _login(client, "agent.a").status_code == 423
-    clock.advance(minutes=settings.lockout_minutes + 1)
+    assert _login(client, "agent.a").status_code == 429
+    time.sleep(8.2)
     r = _login(client, "agent.a")
     assert r.status_code == 200 and r.json()["stage"] == "complete"
     with sessions() as db:
         user = db.scalar(select(User).where(User.username == "agent.a"))
-        assert user.failed_logins == 0 and user.locked_until is None
+        assert user.failed_logins == 0
+
+
+def _from(app, address):
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, client=(address, 40000))
+
+
+def test_lockout_reveals_nothing_about_which_accounts_exist(app, world, settings):
+    """Unknown names and real accounts get the same answers, step by step, once throttled too."""
+    import time
+
+    attacker = _from(app, "203.0.113.7")
+    answers: dict[str, list[tuple[int, str]]] = {}
+    timings: dict[str, float] = {}
+    for name in ("agent.a", "personne.inconnue"):
+        start = time.perf_counter()
+        replies = [_login(attacker, name, "mauvais-mot-de-passe") for _ in range(settings.lockout_threshold + 2)]
+        timings[name] = time.perf_counter() - start
+        answers[name] = [(r.status_code, r.json()["detail"]) for r in replies]
+    assert answers["agent.a"] == answers["personne.inconnue"]
+    assert [code for code, _ in answers["agent.a"]][-2:] == [429, 429]
+    assert 0.5 < timings["agent.a"] / timings["personne.inconnue"] < 2.0
+
+
+def test_anonymous_callers_cannot_lock_the_owner_out(app, world, settings, client_factory):
+    """Failures from many addresses put the account under attack: strangers are refused even with the right
+    password, but its owner at a known address, and an MFA user with the second factor, still get in."""
+    import pyotp
+
+    from tests.factories import login as full_login
+
+    owner = _from(app, "198.51.100.10")
+    assert _login(owner, "agent.a").status_code == 200  # a known address for agent.a
+    admin = world.people["admin_a"]
+    full_login(_from(app, "198.51.100.11"), admin)
+    per_address = settings.lockout_threshold - 1
+    for i in range(settings.lockout_account_threshold // per_address + 1):
+        bot = _from(app, f"203.0.113.{i + 1}")
+        for name in ("agent.a", admin.username):
+            for _ in range(per_address):
+                assert _login(bot, name, "devine").status_code in (401, 429)
+    stranger = _from(app, "192.0.2.99")
+    assert _login(stranger, "agent.a").status_code == 429  # right password, unknown address: refused...
+    assert _login(stranger, "agent.a", "faux").json()["detail"] == _login(stranger, "agent.a").json()["detail"]
+    assert _login(owner, "agent.a").status_code == 200  # ...but the owner, where it works, gets in
+    new_place = _from(app, "192.0.2.100")
+    r = _login(new_place, admin.username)
+    assert r.status_code == 200 and r.json()["stage"] == "totp_required"  # right password + second factor
+    assert new_place.post("/api/v1/auth/totp", json={"code": pyotp.TOTP(admin.seed).now()}).status_code == 200
+    assert _login(new_place, admin.username, "faux").status_code == 401
+
+
+def test_one_address_is_limited_whatever_the_account(app, world, settings):
+    settings.login_limit_per_address = "6 per 1 minute"
+    bot = _from(app, "203.0.113.200")
+    codes = [_login(bot, f"nom{i}", "x").status_code for i in range(8)]
+    assert codes[:6] == [401] * 6 and codes[6:] == [429, 429]
+    assert _login(_from(app, "198.51.100.1"), "agent.a").status_code == 200
 
 
 def test_unknown_user_and_wrong_password_look_the_same(client, world):
