@@ -5,7 +5,11 @@ Runs ``npm ci`` (``npm install`` when there is no lock file) when ``node_modules
 ``package-lock.json``, then copies what the portal serves from the npm packages:
 
 * ``@gouvfr/dsfr``: ``dist/dsfr.min.css``, the JS (module and nomodule), fonts, icons, favicons, artwork;
-* ``htmx.org``: ``dist/htmx.min.js``.
+* ``htmx.org``: ``dist/htmx.min.js``;
+* ``swagger-ui-dist``: ``swagger-ui-bundle.js`` and ``swagger-ui.css``, for the API docs (``/api/v1/docs``).
+
+Install scripts never run (``--ignore-scripts``): none of these packages needs one, and
+``swagger-ui-dist``'s dependency ``@scarf/scarf`` would report the installation over the network.
 
 Idempotent and fast when already done: a stamp file records the installed versions and nothing is copied
 again while they match. Usage: ``python tools/fetch_dsfr.py [--force]``.
@@ -26,6 +30,8 @@ STAMP = VENDOR / ".stamp.json"
 
 DSFR_FILES = ["dsfr.min.css", "dsfr.module.min.js", "dsfr.nomodule.min.js", "utility/icons/icons.min.css"]
 DSFR_DIRS = ["fonts", "icons", "favicon", "artwork"]
+SWAGGER_FILES = ["swagger-ui-bundle.js", "swagger-ui.css"]
+PACKAGES = ["@gouvfr/dsfr", "htmx.org", "swagger-ui-dist"]
 
 
 def _version(package: str) -> str:
@@ -41,11 +47,12 @@ def _npm_install() -> None:
         sys.exit("fetch_dsfr: npm is missing (apt-get install -y nodejs npm)")
     command = ["npm", "ci"] if lock.exists() else ["npm", "install"]
     print("fetch_dsfr:", " ".join(command), flush=True)
-    subprocess.run([*command, "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+    subprocess.run([*command, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT,
+                   check=True)
 
 
 def _copy() -> dict[str, str]:
-    versions = {"@gouvfr/dsfr": _version("@gouvfr/dsfr"), "htmx.org": _version("htmx.org")}
+    versions = {package: _version(package) for package in PACKAGES}
     if STAMP.exists() and json.loads(STAMP.read_text()) == versions:
         return versions
     if VENDOR.exists():
@@ -59,8 +66,12 @@ def _copy() -> dict[str, str]:
         shutil.copytree(dist / name, VENDOR / "dsfr" / name)
     (VENDOR / "htmx").mkdir(parents=True)
     shutil.copy2(MODULES / "htmx.org" / "dist" / "htmx.min.js", VENDOR / "htmx" / "htmx.min.js")
+    (VENDOR / "swagger-ui").mkdir(parents=True)
+    for name in SWAGGER_FILES:
+        shutil.copy2(MODULES / "swagger-ui-dist" / name, VENDOR / "swagger-ui" / name)
     STAMP.write_text(json.dumps(versions, indent=2) + "\n")
-    print(f"fetch_dsfr: placed DSFR {versions['@gouvfr/dsfr']} and htmx {versions['htmx.org']} in {VENDOR}")
+    print(f"fetch_dsfr: placed DSFR {versions['@gouvfr/dsfr']}, htmx {versions['htmx.org']} and Swagger UI "
+          f"{versions['swagger-ui-dist']} in {VENDOR}")
     return versions
 
 

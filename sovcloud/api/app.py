@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
+from sovcloud.access import refusals
 from sovcloud.api import heap, problems
 from sovcloud.api.deps import get_actor, same_origin
 from sovcloud.api.request_context import RequestContext
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     settings = settings or get_settings()
     audit.service.configure(settings.secret_key.get_secret_value())
     app = FastAPI(title="sovcloud", version="0.1.0", openapi_url=f"{API_PREFIX}/openapi.json",
-                  docs_url=f"{API_PREFIX}/docs", redoc_url=None, lifespan=_lifespan,
+                  docs_url=None, redoc_url=None, lifespan=_lifespan,
                   description="Plateforme de cloud souverain — API d'administration.")
     engine = make_engine(settings.database_url)
     refresh_statistics(engine)
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     if install_queue:
         TaskQueue(settings).install()
     problems.install(app)
+    refusals.install(app)  # a refused write is journaled even though it fails
 
     app.add_middleware(RequestContext)
 
@@ -83,6 +85,9 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     for router in private:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(get_actor)],
                            responses=problems.COMMON_RESPONSES)
+    from sovcloud.api import docs  # Swagger UI from our own static files, behind login, under the CSP
+
+    app.include_router(docs.router(API_PREFIX, f"{API_PREFIX}/openapi.json"))
     from sovcloud.web.app import mount_portal
 
     mount_portal(app, settings)

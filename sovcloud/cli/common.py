@@ -29,7 +29,7 @@ from sovcloud.access.actor import Actor, Grant
 from sovcloud.access.roles import Role
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, transaction
-from sovcloud.errors import DomainError, NotAuthenticated, ValidationFailed
+from sovcloud.errors import DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 
 console = Console()
 errors = Console(stderr=True)
@@ -71,7 +71,9 @@ def os_login() -> str:
 
 
 def _command_line() -> str:
-    return " ".join(a if not a.startswith("svc_") else "svc_…" for a in sys.argv[1:])[:500]
+    """The command as typed, for the journal, without any token in it."""
+    return " ".join("<jeton>" if a.startswith("svc_") or a.startswith("--token=") else a
+                    for a in sys.argv[1:])[:500]
 
 
 def _break_glass_actor(session: Session, role: Role, reason: str) -> Actor:
@@ -108,6 +110,7 @@ def acting(settings: Settings | None = None, *, break_glass_role: Role = Role.PL
             raise ValidationFailed("Choisissez : un jeton d'API ou le bris de glace, pas les deux.",
                                    field="break_glass")
         glass: Actor | None = None
+        actor: Actor | None = None
         if credentials.token is None and credentials.break_glass is not None:
             with transaction(factory) as journal:
                 glass = _break_glass_actor(journal, break_glass_role, credentials.break_glass)
@@ -126,6 +129,10 @@ def acting(settings: Settings | None = None, *, break_glass_role: Role = Role.PL
                 raise _refuse_unauthenticated()
             yield session, settings, actor
     except DomainError as exc:
+        if isinstance(exc, PermissionDenied) and actor is not None:
+            from sovcloud.access.refusals import journal_refusal
+
+            journal_refusal(factory, actor=actor, exc=exc, where=f"cli: {_command_line()}")
         errors.print(f"[bold red]Erreur[/] ({exc.code}) : {exc.detail}")
         raise typer.Exit(1) from exc
     finally:

@@ -14,16 +14,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from sovcloud.access.actor import Actor
+from sovcloud.access.refusals import journal_request_refusal
 from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import allows
 from sovcloud.api.deps import SESSION_COOKIE, client_ip
 from sovcloud.config import Settings
 from sovcloud.db import transaction
-from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, ValidationFailed
+from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
 from sovcloud.supervision.notifications import unread_count
 from sovcloud.web import csrf, i18n, labels
@@ -54,8 +56,12 @@ def settings_of(request: Request) -> Settings:
 def unit_of_work(request: Request, *, write: bool = False) -> Iterator[Session]:
     """One transaction, as the API has per request: committed on success, rolled back on error."""
     state = request.app.state
-    with transaction(state.sessions if write else state.read_sessions) as session:
-        yield session
+    try:
+        with transaction(state.sessions if write else state.read_sessions) as session:
+            yield session
+    except PermissionDenied as exc:  # rolled back; the refusal itself is journaled (even if a page shows it)
+        journal_request_refusal(request, exc)
+        raise
 
 
 def current_actor(request: Request, session: Session) -> Actor:
@@ -211,6 +217,7 @@ class PortalRoute(APIRoute):
             except NotAuthenticated as exc:
                 return login_redirect(request, exc)
             except DomainError as exc:
+                await run_in_threadpool(journal_request_refusal, request, exc)  # a refused write is journaled
                 return error_page(request, exc)
             except RequestValidationError as exc:
                 fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())

@@ -204,3 +204,83 @@ def test_project_token_reads_its_organisations_catalogue_and_estimates(client_fa
     assert r.status_code == 200, r.text
     elsewhere = bearer.get("/api/v1/catalog/offerings", params={"organisation_id": str(world.orgs["B"].id)})
     assert elsewhere.status_code == 404
+
+
+# --- 10. refused writes are journaled, even though the request fails ----------------------------------------
+
+def _denied(sessions):
+    with sessions() as db:
+        return db.scalars(select(AuditEvent).where(AuditEvent.action == "access.denied")
+                          .order_by(AuditEvent.seq)).all()
+
+
+def test_api_refusal_of_a_write_is_journaled_and_reads_are_not(client_factory, world, sessions):
+    member = login(client_factory(), world.people["member_a"])
+    assert member.get("/api/v1/users").status_code == 403  # a read: not journaled
+    r = member.post("/api/v1/users", json={"username": "x1", "email": "x1@x.gouv.fr", "full_name": "X",
+                                           "password": "Une-Phrase-Longue-7"})
+    assert r.status_code == 403
+    entries = _denied(sessions)
+    assert [(e.actor_name, e.outcome, e.details["permission"], e.details["method"], e.details["where"])
+            for e in entries] == [("agent.a", "denied", "user.create", "POST", "/api/v1/users")]
+    assert entries[0].request_id == r.json()["request_id"]
+    cross = member.post("/api/v1/me/tokens", headers={"Origin": "https://evil.example"},
+                        json={"name": "x", "expires_in_days": 1, "project_id": str(world.projects["a"].id)})
+    assert cross.status_code == 403
+    assert _denied(sessions)[-1].details["code"] == "cross-origin-refused"
+
+
+def test_portal_refusal_shown_on_the_page_is_journaled(client, world, sessions):
+    from tests.web.helpers import csrf_of
+
+    login(client, world.people["viewer_a"])
+    org = world.orgs["A"].id
+    r = client.post(f"/organisations/{org}/members", data={"username": "agent.b", "role": "viewer",
+                                                          "csrf_token": csrf_of(client, f"/organisations/{org}")})
+    assert r.status_code == 403
+    entries = _denied(sessions)
+    assert len(entries) == 1 and entries[0].actor_name == "lecteur.a"
+    assert entries[0].details["permission"] == "member.manage"
+
+
+def test_cli_refusal_is_journaled(world, sessions, settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sovcloud.cli.main import app
+    from sovcloud.config import get_settings
+    from sovcloud.identity import tokens
+    from tests.factories import actor_for
+
+    with sessions() as db, db.begin():
+        secret = tokens.create_token(db, actor=actor_for(db, world.people["viewer_a"]), settings=settings,
+                                     name="cli", expires_in_days=1, organisation_id=world.orgs["A"].id).secret
+    monkeypatch.setenv("SOVCLOUD_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOVCLOUD_SECRET_KEY", settings.secret_key.get_secret_value())
+    args = ["--token", secret, "project", "create", str(world.orgs["A"].id), "pirate"]
+    monkeypatch.setattr("sys.argv", ["sovcloud", *args])
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(app, args, catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 1 and "permission-denied" in r.output
+    entries = _denied(sessions)
+    assert len(entries) == 1 and entries[0].actor_name == "lecteur.a"
+    assert entries[0].details["where"] == f"cli: --token <jeton> project create {world.orgs['A'].id} pirate"
+
+
+# --- 9. the API docs: our own static files, the portal's CSP, behind login -----------------------------------
+
+def test_api_docs_are_self_hosted_under_the_csp_behind_login(client, world):
+    from sovcloud.web.app import CSP
+
+    anonymous = client.get("/api/v1/docs", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/api/v1/docs"
+    login(client, world.people["member_a"])
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200 and r.headers["content-security-policy"] == CSP
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", r.text, re.S)
+    assert scripts and all('src="/' in attrs and not body.strip() for attrs, body in scripts)  # no inline script
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', r.text))  # nothing from another host
+    for url in re.findall(r'(?:src|href)="([^"]+)"', r.text):
+        assert client.get(url).status_code == 200, url
