@@ -112,25 +112,44 @@ def refresh_statistics(engine: Engine) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work tried to write: a programming error (use a writing unit of work)."""
+
+
+def _refuse_writes(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyViolation("write attempted in a read-only unit of work")
+
+
 def make_sessionmaker(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
-    """Sessions on ``engine``; ``write=False`` for read-only units of work (no SQLite write lock)."""
+    """Sessions on ``engine``; ``write=False`` for read-only units of work: no SQLite write lock, never
+    committed (see :func:`transaction`), and a flush of a change raises :class:`ReadOnlyViolation`."""
     bind = engine.execution_options(sqlite_immediate=True) if write else engine
-    return sessionmaker(bind, expire_on_commit=False)
+    factory = sessionmaker(bind, expire_on_commit=False, info={"read_only": not write})
+    if not write:
+        event.listen(factory, "before_flush", _refuse_writes)
+    return factory
 
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error — except errors that say ``keep_changes``
-    (a failed login must still count the failure and journal it)."""
+    (a failed login must still count the failure and journal it). A read-only unit of work always ends
+    with a rollback: it has nothing to commit, and on SQLite a deferred transaction that tries to commit
+    a write after another connection wrote fails at once with "database is locked"."""
     with factory() as session:
         session.begin()
+        read_only = bool(session.info.get("read_only"))
         try:
             yield session
         except Exception as exc:
-            if getattr(exc, "keep_changes", False):
+            if getattr(exc, "keep_changes", False) and not read_only:
                 session.commit()
             else:
                 session.rollback()
             raise
         else:
-            session.commit()
+            if read_only:
+                session.rollback()
+            else:
+                session.commit()

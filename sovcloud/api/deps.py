@@ -52,7 +52,12 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request; safe methods do not take SQLite's write lock."""
+    """One transaction per request; safe methods do not take SQLite's write lock and never commit.
+
+    Declared with ``scope="function"`` (see ``DbSession``): the transaction is committed when the route
+    function returns, before the response is built and sent, so a commit that fails (a constraint, a
+    serialisation failure, the audit chain) is answered as an error, never as a 2xx for a change that was
+    not stored. Every route and ``get_actor`` share this one session."""
     state = request.app.state
     factory = state.read_sessions if request.method in SAFE_METHODS else state.sessions
     with transaction(factory) as session:
@@ -63,7 +68,10 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def get_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_actor(request: Request, session: DbSession) -> Actor:
     """The authenticated actor: a ``Bearer`` API token, or the session cookie.
 
     Resolving it may touch the session's or token's last-use time (every 30 s). A safe request runs in a
@@ -99,6 +107,5 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
     return actor
 
 
-DbSession = Annotated[Session, Depends(get_session)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

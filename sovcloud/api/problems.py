@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sovcloud.errors import DomainError
+
+log = structlog.get_logger("sovcloud.api")
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sovcloud.gouv.fr/problems/"
@@ -47,6 +50,30 @@ def install(app: FastAPI) -> None:
         return problem(422, "validation-failed", "Données invalides",
                        "Une valeur envoyée est refusée par la base de données (caractère nul, nombre hors limites…).",
                        request)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        # a reference to something that does not exist, or a duplicate the service did not foresee: the
+        # transaction was rolled back and nothing was stored
+        return problem(409, "conflict", "Conflit",
+                       "La demande contredit les données enregistrées (référence inconnue ou doublon).", request)
+
+    @app.exception_handler(OperationalError)
+    async def unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database.unavailable", error=str(exc.orig))
+        answer = problem(503, "unavailable", "Service momentanément indisponible",
+                         "La base de données n'a pas répondu à temps ; rien n'a été enregistré, réessayez.", request)
+        answer.headers["Retry-After"] = "2"
+        return answer
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # the last resort: an unexpected error is logged with the request id and answered as a problem
+        # document (a 5xx: nothing was committed, since the session commits only when the route returns)
+        log.error("request.failed", error=repr(exc), exc_info=exc)
+        return problem(500, "internal-error", "Erreur interne",
+                       "Une erreur inattendue est survenue ; rien n'a été enregistré. Communiquez l'identifiant "
+                       "de la requête au support.", request)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
