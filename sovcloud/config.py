@@ -45,6 +45,8 @@ class Settings(BaseSettings):
         description="Key for signing (CSRF, audit checkpoint). Generated under var/ when unset.",
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824,
+                                description="Largest request body accepted, in bytes (larger: 413).")
     port: int = Field(default=8000, description="Port the server listens on.")
     environment: str = Field(default="embedded", description="embedded | production.")
     cookie_secure: bool = Field(

@@ -12,12 +12,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from sovcloud.clock import as_utc, now
+from sovcloud.errors import ValidationFailed
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -81,6 +83,33 @@ def _sqlite_begin(conn: Connection) -> None:
     writes waits its turn instead of failing with "database is locked"; readers stay deferred."""
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _column_lengths(mapper: Mapper[Any]) -> list[tuple[str, int]]:
+    found = _LENGTHS.get(mapper)
+    if found is None:
+        found = [(attr.key, attr.columns[0].type.length) for attr in mapper.column_attrs
+                 if isinstance(attr.columns[0].type, String) and attr.columns[0].type.length]
+        _LENGTHS[mapper] = found
+    return found
+
+
+_LENGTHS: dict[Mapper[Any], list[tuple[str, int]]] = {}
+
+
+def _check_lengths(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Every text stored fits its column, on SQLite (which would keep any length) as on PostgreSQL: one rule
+    for the API, the portal, the CLI and the workers, read from the models themselves."""
+    for obj in (*session.new, *session.dirty):
+        state = sa_inspect(obj)
+        for key, length in _column_lengths(state.mapper):
+            value = state.dict.get(key)
+            if isinstance(value, str) and len(value) > length:
+                raise ValidationFailed(f"« {key} » : {length} caractères au plus (reçu : {len(value)}).",
+                                       field=key)
+
+
+event.listen(Session, "before_flush", _check_lengths)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -12,6 +12,7 @@ from sovcloud import audit
 from sovcloud.access import refusals
 from sovcloud.api import heap, problems
 from sovcloud.api.deps import get_actor, same_origin
+from sovcloud.api.input_guard import InputGuard
 from sovcloud.api.request_context import RequestContext
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     problems.install(app)
     refusals.install(app)  # a refused write is journaled even though it fails
 
+    app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
     @app.get("/healthz", tags=["health"])

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.audit import service
-from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
+from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -46,18 +46,19 @@ class VerificationRead(BaseModel):
 def search_events(
     session: DbSession, actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 100,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    action: Annotated[str | None, Query(description="Action prefix, e.g. 'user.'")] = None,
-    actor_name: Annotated[str | None, Query(description="Exact actor username")] = None,
+    cursor: CursorQuery = None,
+    action: Annotated[str | None, Query(max_length=80, description="Action prefix, e.g. 'user.'")] = None,
+    actor_name: Annotated[str | None, Query(max_length=120, description="Exact actor username")] = None,
     organisation_id: Annotated[uuid.UUID | None, Query(description="Tenant (with its sub-organisations)")] = None,
-    target_id: Annotated[str | None, Query(description="Exact target id")] = None,
-    outcome: Annotated[str | None, Query(description="success | failure | denied")] = None,
-    since: Annotated[datetime | None, Query(description="From this UTC time")] = None,
-    until: Annotated[datetime | None, Query(description="Before this UTC time")] = None,
+    target_id: Annotated[str | None, Query(max_length=120, description="Exact target id")] = None,
+    outcome: Annotated[Literal["success", "failure", "denied"] | None,
+                       Query(description="success | failure | denied")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="From this time (with its offset)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Before this time (with its offset)")] = None,
 ) -> Page[AuditEventRead]:
     """Journal entries, newest first, limited to what the caller may read."""
-    after = decode_cursor(cursor, 1)
-    rows = service.search(session, actor=actor, limit=limit + 1, before_seq=int(after[0]) if after else None,
+    after = decode_cursor(cursor, int)
+    rows = service.search(session, actor=actor, limit=limit + 1, before_seq=after[0] if after else None,
                           action=action, actor_name=actor_name, organisation_id=organisation_id,
                           target_id=target_id, outcome=outcome, since=since, until=until)
     items, nxt = page_of(rows, limit, lambda e: [e.seq])
@@ -76,7 +77,8 @@ def verify(session: DbSession, actor: CurrentActor) -> VerificationRead:
             responses={200: {"content": {"application/x-ndjson": {}}}})
 def export(session: DbSession, actor: CurrentActor,
            organisation_id: Annotated[uuid.UUID, Query(description="Organisation whose events to export")],
-           since: Annotated[datetime | None, Query(description="From this UTC time")] = None) -> StreamingResponse:
+           since: Annotated[AwareDatetime | None,
+                            Query(description="From this time (with its offset)")] = None) -> StreamingResponse:
     """The organisation's own events as JSON lines (never another organisation's)."""
     lines = list(service.export_lines(session, actor=actor, organisation_id=organisation_id, since=since))
     return StreamingResponse(iter(line + "\n" for line in lines), media_type="application/x-ndjson",

@@ -127,8 +127,9 @@ def parse_parameters(kind: OfferingKind | str, parameters: Mapping[str, Any] | N
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "parameters"
         raise ValidationFailed(f"Paramètre « {where} » invalide : {first['msg']}.", field=f"parameters.{where}",
-                               errors=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                                       for e in exc.errors()]) from None
+                               errors=[{"field": "parameters." + ".".join(str(p) for p in e["loc"]),
+                                        "message": f"Paramètre invalide : {e['msg']}."}
+                                       for e in exc.errors()[1:]]) from None
 
 
 def footprint(plan: Plan, parameters: Mapping[str, Any] | None) -> Limits:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sovcloud.catalog.models import Offering, OfferingKind, OfferingStatus, OrganisationGroup, PriceListStatus
 from sovcloud.catalog.pricing import Estimate, PlanPrice
+from sovcloud.inputs import JsonObject
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=6, description="Euros, as a decimal string")]
+Money = Annotated[Decimal, Field(ge=0, le=Decimal("999999.999999"), max_digits=12, decimal_places=6,
+                                 allow_inf_nan=False, description="Euros, as a decimal string")]
 
 
 class OfferingCreate(BaseModel):
@@ -20,14 +22,15 @@ class OfferingCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Display name")
     kind: OfferingKind = Field(description="vm | volume | network | security_group | public_ip")
     description: str = Field(default="", max_length=2000)
-    restricted_to: list[uuid.UUID] = Field(default_factory=list,
+    restricted_to: list[uuid.UUID] = Field(default_factory=list, max_length=1000,
                                            description="Groups of organisations it is limited to (none: everyone)")
 
 
 class OfferingUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    restricted_to: list[uuid.UUID] | None = Field(default=None, description="Replace the restriction ([] lifts it)")
+    restricted_to: list[uuid.UUID] | None = Field(default=None, max_length=1000,
+                                                  description="Replace the restriction ([] lifts it)")
 
 
 class PlanCreate(BaseModel):
@@ -158,7 +161,7 @@ class PriceListRead(BaseModel):
 class EstimateIn(BaseModel):
     organisation_id: uuid.UUID
     plan_id: uuid.UUID
-    parameters: dict[str, Any] = Field(default_factory=dict, description="Order parameters of the offering kind")
+    parameters: JsonObject = Field(default_factory=dict, description="Order parameters of the offering kind")
     at: AwareDatetime | None = Field(default=None, description="Date of the prices (default: now)")
 
 

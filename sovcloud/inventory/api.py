@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +13,7 @@ from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.inventory import service, sync
 from sovcloud.inventory.models import ResourceState
 from sovcloud.inventory.schemas import ActionIn, HistoryEntry, ResourceRead, StepRead
-from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
+from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 
 router = APIRouter(tags=["inventory"])
 
@@ -22,17 +22,18 @@ router = APIRouter(tags=["inventory"])
 def list_resources(
     session: DbSession, actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: CursorQuery = None,
     project_id: Annotated[uuid.UUID | None, Query(description="Only this project")] = None,
-    kind: Annotated[str | None, Query(description="server, volume, network, security_group, public_ip")] = None,
+    kind: Annotated[Literal["server", "volume", "network", "security_group", "public_ip"] | None,
+                    Query(description="server, volume, network, security_group, public_ip")] = None,
     state: Annotated[ResourceState | None, Query(description="Only in this state")] = None,
     search: Annotated[str | None, Query(max_length=100, description="Name or IP prefix, or project name")] = None,
-    sort: Annotated[str, Query(description="name | created_at")] = "name",
+    sort: Annotated[Literal["name", "created_at"], Query(description="name | created_at")] = "name",
 ) -> Page[ResourceRead]:
     """Resources visible to the caller (keyset pagination, server-side filters)."""
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, str if sort == "name" else datetime, uuid.UUID)
     query = service.resources_query(actor, project_id=project_id, kind=kind, state=state, search=search, sort=sort,
-                                    after=(after[0], uuid.UUID(after[1])) if after else None)
+                                    after=after)
     rows = session.scalars(query.limit(limit + 1)).all()
     key = (lambda r: [r.name, r.id]) if sort == "name" else (lambda r: [r.created_at.isoformat(), r.id])
     items, nxt = page_of(rows, limit, key)

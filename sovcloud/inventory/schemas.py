@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sovcloud.inputs import JsonObject
 
 
 class ResourceRead(BaseModel):
@@ -34,8 +36,9 @@ class ResourceRead(BaseModel):
 
 
 class ActionIn(BaseModel):
-    action: str = Field(description="start | stop | reboot | resize | snapshot | attach | detach")
-    params: dict[str, Any] = Field(default_factory=dict, description="plan_id (resize), volume_id (attach/detach), "
+    action: Literal["start", "stop", "reboot", "resize", "snapshot", "attach", "detach"] = Field(
+        description="start | stop | reboot | resize | snapshot | attach | detach")
+    params: JsonObject = Field(default_factory=dict, description="plan_id (resize), volume_id (attach/detach), "
                                    "hard (reboot), name (snapshot)")
 
 

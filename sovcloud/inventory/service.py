@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -31,7 +31,7 @@ SORTS = {"name": Resource.name, "created_at": Resource.created_at}
 
 def resources_query(actor: Actor, *, project_id: uuid.UUID | None = None, kind: str | None = None,
                     state: ResourceState | None = None, search: str | None = None, sort: str = "name",
-                    after: tuple[str, uuid.UUID] | None = None, include_deleted: bool = False) -> Select[Resource]:
+                    after: tuple[Any, uuid.UUID] | None = None, include_deleted: bool = False) -> Select[Resource]:
     """Visible resources, sorted by ``sort`` then id (keyset pagination on that pair). ``search`` matches
     the start of the name or address, or the project's name."""
     column = SORTS.get(sort)
@@ -52,8 +52,8 @@ def resources_query(actor: Actor, *, project_id: uuid.UUID | None = None, kind: 
         query = query.where(Resource.name.startswith(term.lower(), autoescape=True)
                             | Resource.address.startswith(term, autoescape=True) | Resource.project_id.in_(projects))
     if after is not None:
-        key: Any = after[0] if sort == "name" else datetime.fromisoformat(after[0])
-        query = query.where((column > key) | ((column == key) & (Resource.id > after[1])))
+        key, ident = after
+        query = query.where((column > key) | ((column == key) & (Resource.id > ident)))
     return query
 
 

@@ -12,7 +12,7 @@ from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.schemas import DecisionIn, OrderCreate, OrderRead, RuleIn, RuleRead, RuleUpdate
-from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
+from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 
 router = APIRouter(tags=["orders"])
 
@@ -29,14 +29,13 @@ def place_order(body: OrderCreate, session: DbSession, actor: CurrentActor) -> O
 def list_orders(
     session: DbSession, actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: CursorQuery = None,
     project_id: Annotated[uuid.UUID | None, Query(description="Only this project")] = None,
     status_: Annotated[OrderStatus | None, Query(alias="status", description="Only in this state")] = None,
     mine: Annotated[bool, Query(description="Only my orders")] = False,
 ) -> Page[OrderRead]:
     """Orders visible to the caller, newest first."""
-    after = decode_cursor(cursor, 2)
-    before = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None
+    before = decode_cursor(cursor, datetime, uuid.UUID)
     query = service.orders_query(actor, project_id=project_id, status=status_, mine=mine, before=before)
     rows = session.scalars(query.limit(limit + 1)).all()
     items, nxt = page_of(rows, limit, lambda o: [o.created_at.isoformat(), o.id])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,12 +17,12 @@ from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import authorize
 from sovcloud.errors import Conflict, NotFound, ValidationFailed
+from sovcloud.logs import get_logger
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.orders.models import ApprovalRule
 from sovcloud.tenancy.quotas import Limits
 
-CONDITIONS = {"min_monthly_cost", "classifications", "sites", "organisation_ids", "offering_kinds",
-              "max_quota_headroom_pct"}
+log = get_logger("sovcloud.orders")
 
 
 @dataclass(frozen=True)
@@ -56,33 +57,87 @@ def headroom_pct(quota: Limits, used_after: Limits) -> float:
     return min(pcts) if pcts else 100.0
 
 
-def _matches(conditions: dict[str, Any], facts: OrderFacts) -> list[str] | None:
+class RuleConditions(BaseModel):
+    """The conditions a rule may state, each typed and bounded: a rule is parsed by this one model when it
+    is written and again when it is evaluated, so whatever was saved can always be evaluated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_monthly_cost: Decimal | None = Field(default=None, ge=0, le=Decimal("1e9"), allow_inf_nan=False,
+                                             decimal_places=2, description="Fires above this monthly cost (EUR)")
+    classifications: list[Classification] | None = Field(default=None, min_length=1, max_length=10)
+    sites: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, min_length=1,
+                                                                                   max_length=50)
+    organisation_ids: list[uuid.UUID] | None = Field(default=None, min_length=1, max_length=500)
+    offering_kinds: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        default=None, min_length=1, max_length=20)
+    max_quota_headroom_pct: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False,
+                                                 description="Fires when less than this % of a quota is left")
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON form kept on the rule (only the conditions that were given)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+#: French names of the conditions, for messages
+CONDITION_LABELS = {"min_monthly_cost": "coût mensuel minimal", "classifications": "classifications",
+                    "sites": "sites", "organisation_ids": "organisations", "offering_kinds": "types d'offre",
+                    "max_quota_headroom_pct": "marge de quota maximale (%)"}
+
+
+CONDITIONS = frozenset(RuleConditions.model_fields)
+
+
+def parse_conditions(raw: Any) -> RuleConditions:
+    """``raw`` as rule conditions.
+
+    Raises:
+        ValidationFailed: an unknown condition or a bad value, each fault named ``conditions.<name>``.
+    """
+    if raw is None:
+        return RuleConditions()
+    try:
+        return RuleConditions.model_validate(raw)
+    except ValidationError as exc:
+        faults = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            name = str(error["loc"][0]) if error["loc"] else ""
+            label = CONDITION_LABELS.get(name)
+            message = (f"Condition « {label} » : valeur invalide." if label
+                       else f"Condition inconnue : « {name} ». Conditions possibles : "
+                            + ", ".join(sorted(CONDITIONS)) + ".")
+            faults.append({"field": f"conditions.{where}" if where else "conditions", "message": message})
+        raise ValidationFailed(faults[0]["message"], errors=faults) from None
+
+
+def _matches(conditions: RuleConditions, facts: OrderFacts) -> list[str] | None:
     """The reasons each condition holds, or None when one does not."""
     why: list[str] = []
-    if "min_monthly_cost" in conditions:
-        threshold = Decimal(str(conditions["min_monthly_cost"]))
+    if conditions.min_monthly_cost is not None:
+        threshold = conditions.min_monthly_cost
         if facts.monthly_cost <= threshold:
             return None
         why.append(f"coût mensuel estimé {facts.monthly_cost} € > seuil {threshold} €")
-    if "classifications" in conditions:
-        if facts.classification not in conditions["classifications"]:
+    if conditions.classifications is not None:
+        if facts.classification not in {c.value for c in conditions.classifications}:
             return None
         why.append(f"classification « {facts.classification} »")
-    if "sites" in conditions:
-        if facts.site not in conditions["sites"]:
+    if conditions.sites is not None:
+        if facts.site not in conditions.sites:
             return None
         why.append(f"site {facts.site}")
-    if "organisation_ids" in conditions:
-        if not any(f"/{org}/" in facts.organisation_path for org in conditions["organisation_ids"]):
+    if conditions.organisation_ids is not None:
+        if not any(f"/{org}/" in facts.organisation_path for org in conditions.organisation_ids):
             return None
         why.append("organisation concernée")
-    if "offering_kinds" in conditions:
-        kinds = facts.offering_kinds & set(conditions["offering_kinds"])
+    if conditions.offering_kinds is not None:
+        kinds = facts.offering_kinds & set(conditions.offering_kinds)
         if not kinds:
             return None
         why.append("offre " + ", ".join(sorted(kinds)))
-    if "max_quota_headroom_pct" in conditions:
-        limit = float(conditions["max_quota_headroom_pct"])
+    if conditions.max_quota_headroom_pct is not None:
+        limit = conditions.max_quota_headroom_pct
         if facts.headroom_pct >= limit:
             return None
         why.append(f"il resterait {facts.headroom_pct:.0f} % du quota (< {limit:.0f} %)")
@@ -90,9 +145,19 @@ def _matches(conditions: dict[str, Any], facts: OrderFacts) -> list[str] | None:
 
 
 def evaluate(session: Session, facts: OrderFacts) -> Verdict:
-    """The first enabled rule whose conditions all hold, or the default verdict."""
+    """The first enabled rule whose conditions all hold, or the default verdict.
+
+    A rule stored before its conditions were validated on write may not parse: it then fails closed (the
+    order waits for the default approver, and the reason names the rule to fix), never failing the order."""
     for rule in session.scalars(select(ApprovalRule).where(ApprovalRule.enabled).order_by(ApprovalRule.position)):
-        why = _matches(rule.conditions, facts)
+        try:
+            conditions = RuleConditions.model_validate(rule.conditions)
+        except ValidationError:
+            log.error("policy.rule_invalid", rule=rule.name)
+            return Verdict(DEFAULT_VERDICT.outcome, rule.name,
+                           f"La règle « {rule.name} » est invalide : approbation par défaut en attendant sa "
+                           "correction.", DEFAULT_VERDICT.approver_role, DEFAULT_VERDICT.approvals_required)
+        why = _matches(conditions, facts)
         if why is None:
             continue
         reason = "; ".join(why) if why else "règle générale"
@@ -101,29 +166,7 @@ def evaluate(session: Session, facts: OrderFacts) -> Verdict:
     return DEFAULT_VERDICT
 
 
-def _validate(conditions: dict[str, Any], outcome: RuleOutcome, approver_role: str | None,
-              approvals_required: int) -> None:
-    unknown = set(conditions) - CONDITIONS
-    if unknown:
-        raise ValidationFailed(f"Conditions inconnues : {', '.join(sorted(unknown))}.", field="conditions")
-    if "min_monthly_cost" in conditions:
-        try:
-            Decimal(str(conditions["min_monthly_cost"]))
-        except InvalidOperation as exc:
-            raise ValidationFailed("min_monthly_cost doit être un montant.", field="conditions") from exc
-    for key in ("classifications", "sites", "organisation_ids", "offering_kinds"):
-        if key in conditions and not isinstance(conditions[key], list):
-            raise ValidationFailed(f"{key} doit être une liste.", field="conditions")
-    if "classifications" in conditions:
-        bad = set(conditions["classifications"]) - {c.value for c in Classification}
-        if bad:
-            raise ValidationFailed(f"Classification inconnue : {', '.join(sorted(bad))}.", field="conditions")
-    if "organisation_ids" in conditions:
-        for org in conditions["organisation_ids"]:
-            try:
-                uuid.UUID(str(org))
-            except ValueError as exc:
-                raise ValidationFailed(f"Identifiant d'organisation invalide : {org}.", field="conditions") from exc
+def _validate(outcome: RuleOutcome, approver_role: str | None, approvals_required: int) -> None:
     if outcome == RuleOutcome.REQUIRE_APPROVAL:
         if approver_role is None or approver_role not in {r.value for r in Role}:
             raise ValidationFailed("Précisez le rôle approbateur.", field="approver_role")
@@ -142,9 +185,9 @@ def create_rule(session: Session, *, actor: Actor, name: str, position: int, out
         Conflict: the name is taken.
     """
     authorize(actor, Permission.POLICY_MANAGE)
-    conditions = conditions or {}
+    conditions = parse_conditions(conditions).stored()
     outcome = RuleOutcome(outcome)
-    _validate(conditions, outcome, approver_role, approvals_required)
+    _validate(outcome, approver_role, approvals_required)
     if session.scalar(select(ApprovalRule.id).where(ApprovalRule.name == name)) is not None:
         raise Conflict(f"Une règle « {name} » existe déjà.")
     rule = ApprovalRule(name=name, position=position, outcome=outcome, conditions=conditions, enabled=enabled,
@@ -170,12 +213,14 @@ def update_rule(session: Session, *, actor: Actor, rule_id: uuid.UUID, **changes
     rule = session.get(ApprovalRule, rule_id)
     if rule is None:
         raise NotFound(f"Règle {rule_id} introuvable.")
+    if changes.get("conditions") is not None:
+        changes["conditions"] = parse_conditions(changes["conditions"]).stored()
     before = {k: getattr(rule, k) for k in changes}
     for key, value in changes.items():
         if value is not None and key in {"name", "position", "outcome", "conditions", "approver_role",
                                          "approvals_required", "enabled"}:
             setattr(rule, key, value)
-    _validate(rule.conditions, RuleOutcome(rule.outcome), rule.approver_role, rule.approvals_required)
+    _validate(RuleOutcome(rule.outcome), rule.approver_role, rule.approvals_required)
     audit.record(session, actor=actor, action="policy.rule_updated", target=rule,
                  details={"from": before, "to": {k: getattr(rule, k) for k in changes}})
     return rule

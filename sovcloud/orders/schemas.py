@@ -7,16 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from sovcloud.access.roles import Role
+from sovcloud.inputs import JsonObject
 from sovcloud.orders.choices import Classification, Decision, RuleOutcome
+from sovcloud.orders.policies import RuleConditions
 
 
 class ItemCreate(BaseModel):
     plan_id: uuid.UUID = Field(description="Catalogue plan")
     name: str = Field(min_length=1, max_length=56, description="Resource name (suffixed -1, -2… when count > 1)")
     count: int = Field(default=1, ge=1, le=50, description="How many identical resources")
-    parameters: dict[str, Any] = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
+    parameters: JsonObject = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
 
 
 class OrderCreate(BaseModel):
@@ -24,8 +27,9 @@ class OrderCreate(BaseModel):
     items: list[ItemCreate] = Field(min_length=1, max_length=20)
     title: str = Field(default="", max_length=200)
     classification: Classification = Classification.STANDARD
-    site_preference: str | None = Field(default=None, description="site-a | site-b, or none for any")
-    end_date: datetime | None = Field(default=None, description="Resources are retired after this (UTC)")
+    site_preference: str | None = Field(default=None, min_length=1, max_length=40,
+                                        description="site-a | site-b, or none for any")
+    end_date: AwareDatetime | None = Field(default=None, description="Resources are retired after this (with offset)")
     submit: bool = Field(default=True, description="Submit at once (false keeps a draft)")
 
 
@@ -85,9 +89,9 @@ class RuleIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     position: int = Field(ge=0, le=1_000_000, description="Rules are tried in increasing position")
     outcome: RuleOutcome
-    conditions: dict[str, Any] = Field(default_factory=dict, description="min_monthly_cost, classifications, "
-                                       "sites, organisation_ids, offering_kinds, max_quota_headroom_pct")
-    approver_role: str | None = None
+    conditions: RuleConditions = Field(default_factory=RuleConditions,
+                                       description="All must hold for the rule to fire (none: always)")
+    approver_role: Role | None = None
     approvals_required: int = Field(default=1, ge=1, le=2)
     enabled: bool = True
 
@@ -95,8 +99,8 @@ class RuleIn(BaseModel):
 class RuleUpdate(BaseModel):
     position: int | None = Field(default=None, ge=0, le=1_000_000)
     outcome: RuleOutcome | None = None
-    conditions: dict[str, Any] | None = None
-    approver_role: str | None = None
+    conditions: RuleConditions | None = None
+    approver_role: Role | None = None
     approvals_required: int | None = Field(default=None, ge=1, le=2)
     enabled: bool | None = None
 

@@ -15,7 +15,8 @@ from sovcloud import audit
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import allows, authorize, grant_covers, scoped, tenant_filter
-from sovcloud.catalog.pricing import estimate
+from sovcloud.catalog.parameters import parse_parameters
+from sovcloud.catalog.pricing import estimate, orderable_plan
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
 from sovcloud.orders import policies, usage
@@ -34,6 +35,7 @@ from sovcloud.tenancy.models import Project
 from sovcloud.tenancy.quotas import Limits
 
 MAX_COUNT = 50
+MAX_TITLE = 200
 SITES = ("site-a", "site-b")
 
 
@@ -85,6 +87,8 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
                                field="site_preference")
     if end_date is not None and end_date <= now():
         raise ValidationFailed("La date de fin doit être dans le futur.", field="end_date")
+    if len(title.strip()) > MAX_TITLE:
+        raise ValidationFailed(f"Titre : {MAX_TITLE} caractères au plus.", field="title")
     order = Order(project_id=project.id, project=project, requester_id=actor.user_id, requester_name=actor.username,
                   title=title.strip() or items[0].name, classification=Classification(classification),
                   site_preference=site_preference, end_date=end_date, status=OrderStatus.DRAFT)
@@ -95,8 +99,16 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
         if not name or len(name) > 56 or not all(c.isalnum() or c == "-" for c in name):
             raise ValidationFailed("Nom : lettres, chiffres et tirets, 56 caractères au plus.",
                                    field=f"items.{position}.name")
-        order.items.append(OrderItem(position=position, plan_id=item.plan_id, kind="", name=name, count=item.count,
-                                     parameters=item.parameters))
+        # what a draft keeps is checked as a submission would check it: the plan exists and is open to the
+        # organisation, and the parameters are those of its kind (bounded), so a saved draft can be submitted
+        plan = orderable_plan(session, organisation_id=project.organisation_id, plan_id=item.plan_id)
+        try:
+            parse_parameters(plan.offering.kind, item.parameters)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.detail, errors=[{**e, "field": f"items.{position}.{e['field']}"}
+                                                       for e in exc.errors]) from None
+        order.items.append(OrderItem(position=position, plan_id=item.plan_id, kind=plan.offering.kind, name=name,
+                                     count=item.count, parameters=item.parameters))
     session.add(order)
     session.flush()
     audit.record(session, actor=actor, action="order.created", target=order,

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from sovcloud.api.deps import CurrentActor, DbSession
-from sovcloud.pagination import MAX_LIMIT, Page, decode_cursor, page_of
+from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 from sovcloud.tenancy import members, quotas, service
 from sovcloud.tenancy.models import Membership
 from sovcloud.tenancy.schemas import (
@@ -27,7 +27,7 @@ from sovcloud.tenancy.schemas import (
 
 router = APIRouter(tags=["tenancy"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Cursor = CursorQuery
 Search = Annotated[str | None, Query(max_length=100, description="Case-insensitive match on the name")]
 
 
@@ -36,7 +36,7 @@ def list_organisations(session: DbSession, actor: CurrentActor, limit: Limit = 1
                        parent_id: Annotated[uuid.UUID | None, Query(description="Only children of")] = None,
                        search: Search = None) -> Page[OrganisationRead]:
     """Organisations visible to the caller, by code."""
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, str)
     rows = session.scalars(service.organisations_query(actor, parent_id=parent_id, search=search,
                                                        after=after[0] if after else None).limit(limit + 1)).all()
     items, nxt = page_of(rows, limit, lambda o: [o.code])
@@ -69,8 +69,7 @@ def list_projects(session: DbSession, actor: CurrentActor, limit: Limit = 100, c
                   organisation_id: Annotated[uuid.UUID | None, Query(description="Only in")] = None,
                   search: Search = None) -> Page[ProjectRead]:
     """Projects visible to the caller, by name."""
-    after = decode_cursor(cursor, 2)
-    key = (after[0], uuid.UUID(after[1])) if after else None
+    key = decode_cursor(cursor, str, uuid.UUID)
     rows = session.scalars(service.projects_query(actor, organisation_id=organisation_id, search=search,
                                                   after=key).limit(limit + 1)).all()
     items, nxt = page_of(rows, limit, lambda p: [p.name, p.id])

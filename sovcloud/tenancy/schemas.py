@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +14,8 @@ from sovcloud.access.roles import Role
 class OrganisationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Display name")
     code: str = Field(min_length=2, max_length=40, description="Short unique code, e.g. MININT")
-    kind: str = Field(default="ministry", description="ministry | directorate | service")
+    kind: Literal["ministry", "directorate", "service"] = Field(default="ministry",
+                                                                description="ministry | directorate | service")
     parent_id: uuid.UUID | None = Field(default=None, description="Parent organisation (none for a ministry)")
 
 

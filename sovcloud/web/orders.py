@@ -45,8 +45,7 @@ def _filters(request: Request) -> dict[str, str]:
 
 def _page(session: Session, actor: Actor, filters: dict[str, str],
           cursor: str | None) -> tuple[list[Order], str | None]:
-    key = decode_cursor(cursor, 2)
-    before = (datetime.fromisoformat(key[0]), parse_id(key[1])) if key else None
+    before = decode_cursor(cursor, datetime, uuid.UUID)
     project_id = parse_id(filters["project_id"]) if filters.get("project_id") else None
     status = OrderStatus(filters["status"]) if filters.get("status") else None
     query = service.orders_query(actor, project_id=project_id, status=status, mine=filters.get("scope") != "all",

@@ -66,11 +66,10 @@ def _key(resource: Resource, sort: str) -> list[Any]:
     return [resource.name if sort == "name" else resource.created_at.isoformat(), resource.id]
 
 
-def _before(query: Select[Any], sort: str, cursor: list[str]) -> Select[Any]:
+def _before(query: Select[Any], sort: str, cursor: tuple[Any, ...]) -> Select[Any]:
     """The rows just before ``cursor``, nearest first (the previous page, read backwards)."""
     column = Resource.name if sort == "name" else Resource.created_at
-    key: Any = cursor[0] if sort == "name" else datetime.fromisoformat(cursor[0])
-    ident = parse_id(cursor[1])
+    key, ident = cursor
     return (query.order_by(None).order_by(column.desc(), Resource.id.desc())
             .where((column < key) | ((column == key) & (Resource.id < ident))))
 
@@ -79,11 +78,12 @@ def listing(session: Session, actor: Actor, filters: dict[str, str], *, after: s
             before: str | None = None) -> Listing:
     """A page of the resources the actor sees, after or before a cursor (keyset: never OFFSET)."""
     sort = filters.get("sort", "name")
-    after_key, before_key = decode_cursor(after, 2), decode_cursor(before, 2)
+    kinds = (str if sort == "name" else datetime, uuid.UUID)
+    after_key, before_key = decode_cursor(after, *kinds), decode_cursor(before, *kinds)
     query = service.resources_query(
         actor, project_id=parse_id(filters["project_id"]) if filters.get("project_id") else None,
         kind=filters.get("kind"), state=ResourceState(filters["state"]) if filters.get("state") else None,
-        search=filters.get("q"), sort=sort, after=(after_key[0], parse_id(after_key[1])) if after_key else None,
+        search=filters.get("q"), sort=sort, after=after_key,
     ).options(*TABLE_COLUMNS)
     if before_key:
         rows = list(session.scalars(_before(query, sort, before_key).limit(PAGE + 1)))
