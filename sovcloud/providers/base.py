@@ -90,6 +90,12 @@ class CloudProvider(Protocol):
         """
         ...
 
+    def find_servers(self, tenant: str, idempotency_keys: Sequence[str]) -> dict[str, Server]:
+        """The tenant's servers created with any of these keys, by key (a key never used is absent). Creates
+        nothing; costs what the keys cost, not what the tenant holds: how a compensation learns whether a
+        create whose answer was lost took effect."""
+        ...
+
     def get_server(self, tenant: str, server_id: str) -> Server:
         """One server, its status reflecting any finished transition. Raises: NotFoundError."""
         ...

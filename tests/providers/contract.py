@@ -156,6 +156,19 @@ class ProviderContract:
             wait_server(provider, tenant, server.id, ServerStatus.ACTIVE)
             provider.delete_server(tenant, server.id)
 
+    def test_find_servers_by_key_creates_nothing(self, provider: CloudProvider, tenant: str) -> None:
+        specs, keys = [self.small_spec(provider, tenant) for _ in range(2)], [key(), key()]
+        created = provider.create_servers(tenant, [ServerRequest(specs[0], keys[0])])
+        never = keys[1]
+        found = provider.find_servers(tenant, [keys[0], never])
+        assert set(found) == {keys[0]} and found[keys[0]].id == created[0].id
+        assert found[keys[0]].name == specs[0].name
+        assert provider.find_servers(f"other-{uuid.uuid4().hex[:8]}", keys) == {}  # another tenant sees nothing
+        assert provider.find_servers(tenant, []) == {}
+        assert [s.id for s in provider.servers(tenant)] == [created[0].id]  # the lookup created nothing
+        wait_server(provider, tenant, created[0].id, ServerStatus.ACTIVE)
+        provider.delete_server(tenant, created[0].id)
+
     def test_tenants_are_isolated(self, provider: CloudProvider, tenant: str) -> None:
         server = provider.create_server(tenant, self.small_spec(provider, tenant), idempotency_key=key())
         other = f"other-{uuid.uuid4().hex[:8]}"

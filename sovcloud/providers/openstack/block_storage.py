@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sovcloud.providers.dto import SnapshotStatus, Volume, VolumeSnapshot, VolumeSpec, VolumeStatus
@@ -27,6 +28,11 @@ def _snapshot(tenant: str, raw: Any) -> VolumeSnapshot:
                           created_at=parse_time(raw.created_at), raw_status=status)  # fmt: skip
 
 
+def _by_key(idempotency_key: str) -> dict[str, str]:
+    """Cinder's metadata filter for the objects stamped with ``idempotency_key`` (``?metadata={...}``)."""
+    return {"properties": json.dumps({KEY_META: idempotency_key})}
+
+
 class BlockStorageOps(OpenStackBase):
     """Cinder volumes, their attachments and snapshots."""
 
@@ -34,7 +40,7 @@ class BlockStorageOps(OpenStackBase):
     def create_volume(self, tenant: str, spec: VolumeSpec, *, idempotency_key: str) -> Volume:
         """Create a volume stamped with ``sovcloud_key``, or return the one a previous try created."""
         conn = self._conn(tenant)
-        for raw in conn.block_storage.volumes(details=True):
+        for raw in self._paged(conn.block_storage.volumes, details=True, **_by_key(idempotency_key)):
             if (raw.metadata or {}).get(KEY_META) == idempotency_key:
                 return _volume(tenant, raw)
         attrs: dict[str, Any] = {"name": spec.name, "size": spec.size_gb, "metadata": {KEY_META: idempotency_key}}
@@ -56,7 +62,7 @@ class BlockStorageOps(OpenStackBase):
             conn = self._conn(tenant, create=False)
         except NotFoundError:
             return []
-        return [_volume(tenant, raw) for raw in conn.block_storage.volumes(details=True)]
+        return [_volume(tenant, raw) for raw in self._paged(conn.block_storage.volumes, details=True)]
 
     @translated
     def delete_volume(self, tenant: str, volume_id: str) -> None:
@@ -91,7 +97,7 @@ class BlockStorageOps(OpenStackBase):
     def snapshot_volume(self, tenant: str, volume_id: str, name: str, *, idempotency_key: str) -> VolumeSnapshot:
         """Snapshot a volume (attached ones too), stamped with ``sovcloud_key``."""
         conn = self._conn(tenant)
-        for raw in conn.block_storage.snapshots(details=True):
+        for raw in self._paged(conn.block_storage.snapshots, details=True, **_by_key(idempotency_key)):
             if (raw.metadata or {}).get(KEY_META) == idempotency_key:
                 return _snapshot(tenant, raw)
         raw = conn.block_storage.create_snapshot(volume_id=volume_id, name=name, force=True,
@@ -105,7 +111,8 @@ class BlockStorageOps(OpenStackBase):
             conn = self._conn(tenant, create=False)
         except NotFoundError:
             return []
-        return [_snapshot(tenant, raw) for raw in conn.block_storage.snapshots(details=True)]
+        return [_snapshot(tenant, raw)
+                for raw in self._paged(conn.block_storage.snapshots, details=True)]
 
     @translated
     def delete_volume_snapshot(self, tenant: str, snapshot_id: str) -> None:

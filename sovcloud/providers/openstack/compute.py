@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ from sovcloud.providers.openstack.identity import KEY_META, OpenStackBase, key_t
 _INTERNAL = (KEY_META, "sovcloud_tenant")
 #: Server groups carry no metadata: the key's digest is a name suffix, hidden from ``ServerGroup.name``.
 _GROUP_SEP = "~"
+#: keys looked up per ``tags-any`` query: 40 tags of 43 characters keep the request line near 1.8 kB
+_TAGS_PER_QUERY = 40
 
 
 def parse_time(value: str | None) -> datetime:
@@ -44,17 +47,19 @@ def parse_time(value: str | None) -> datetime:
 class ComputeOps(OpenStackBase):
     """Nova: flavors, servers, their actions, server groups."""
 
-    _flavor_cache: list[Flavor] | None = None
+    _flavor_cache: tuple[float, list[Flavor]] | None = None
 
     # -- flavors ----------------------------------------------------------------------------------------
     @translated
     def flavors(self) -> list[Flavor]:
-        """Public flavors, smallest first (cached: the catalogue rarely changes)."""
-        if self._flavor_cache is None:
+        """Public flavors, smallest first (read again after ``catalogue_ttl_s``: the catalogue rarely changes)."""
+        cached = self._flavor_cache
+        if cached is None or time.monotonic() - cached[0] > self.config.catalogue_ttl_s:
             rows = [Flavor(id=f.id, name=f.name, vcpus=f.vcpus, ram_mib=f.ram, disk_gb=f.disk)
-                    for f in self.admin.compute.flavors(details=True)]  # fmt: skip
-            self._flavor_cache = sorted(rows, key=lambda f: (f.vcpus, f.ram_mib, f.disk_gb, f.name))
-        return self._flavor_cache
+                    for f in self._paged(self.admin.compute.flavors, details=True)]  # fmt: skip
+            cached = (time.monotonic(), sorted(rows, key=lambda f: (f.vcpus, f.ram_mib, f.disk_gb, f.name)))
+            self._flavor_cache = cached
+        return cached[1]
 
     def _flavor_id(self, flavor: Any) -> str:
         if flavor is None:
@@ -67,12 +72,19 @@ class ComputeOps(OpenStackBase):
         return next((f.id for f in self.flavors() if f.name in (name, getattr(flavor, "id", None))), name or "")
 
     # -- conversion -------------------------------------------------------------------------------------
-    def _server(self, tenant: str, raw: Any, conn: Any | None = None) -> Server:
+    def _network_ids(self, conn: Any, raws: Iterable[Any]) -> dict[str, str]:
+        """Network id by name for the networks the servers ``raws`` are plugged into: one filtered, paged
+        Neutron query for the names of the whole call (Nova reports addresses by network name)."""
+        names = sorted({name for raw in raws for name in (raw.addresses or {})})
+        if not names:
+            return {}
+        return {n.name: n.id for n in self._paged(conn.network.networks, name=names)}
+
+    def _server(self, tenant: str, raw: Any, conn: Any | None = None, networks: dict[str, str] | None = None) -> Server:
         addresses: list[ServerAddress] = []
         network_ids: list[str] = []
         if raw.addresses:
-            conn = conn or self._conn(tenant)
-            by_name = {n.name: n.id for n in conn.network.networks()}
+            by_name = networks if networks is not None else self._network_ids(conn or self._conn(tenant), [raw])
             for net_name, entries in raw.addresses.items():
                 net_id = by_name.get(net_name)
                 if net_id and net_id not in network_ids:
@@ -97,46 +109,59 @@ class ComputeOps(OpenStackBase):
         )  # fmt: skip
 
     # -- servers ----------------------------------------------------------------------------------------
-    def _find_by_key(self, conn: Any, idempotency_key: str) -> Any:
-        for raw in conn.compute.servers(details=True):
-            if (raw.metadata or {}).get(KEY_META) == idempotency_key:
-                return raw
-        return None
+    def _find_by_keys(self, conn: Any, keys: Sequence[str]) -> dict[str, Any]:
+        """The servers stamped with any of ``keys``, by key: Nova filters on the key's tag (``tags-any``),
+        so the cost follows the number of keys asked, never the number of servers in the tenant."""
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), _TAGS_PER_QUERY):
+            chunk = set(keys[start:start + _TAGS_PER_QUERY])
+            tags = ",".join(sorted(key_tag(k) for k in chunk))
+            for raw in self._paged(conn.compute.servers, details=True, any_tags=tags):
+                key = (raw.metadata or {}).get(KEY_META)
+                if key in chunk:
+                    found[key] = raw
+        return found
 
-    def _keypair(self, conn: Any, spec: ServerSpec) -> str | None:
+    def _keypair(self, conn: Any, spec: ServerSpec, known: set[str] | None = None) -> str | None:
         if not spec.ssh_public_key:
             return spec.key_name
         name = spec.key_name or "sovcloud"
         name = f"{name}-{hashlib.sha256(spec.ssh_public_key.encode()).hexdigest()[:12]}"
+        if known is not None and name in known:
+            return name
         if conn.compute.find_keypair(name) is None:
             conn.compute.create_keypair(name=name, public_key=spec.ssh_public_key)
+        if known is not None:
+            known.add(name)
         return name
 
     @translated
     def create_server(self, tenant: str, spec: ServerSpec, *, idempotency_key: str) -> Server:
-        """Create a server stamped with ``sovcloud_key``, or return the one a previous try created."""
-        conn = self._conn(tenant)
-        existing = self._find_by_key(conn, idempotency_key)
-        if existing is not None:
-            return self._server(tenant, existing, conn)
-        return self._create(tenant, conn, spec, idempotency_key)
+        """Create a server stamped with ``sovcloud_key`` (and its tag), or return the one a previous try created."""
+        return self.create_servers(tenant, [ServerRequest(spec, idempotency_key)])[0]
 
     @translated
     def create_servers(self, tenant: str, requests: Sequence[ServerRequest]) -> list[Server]:
-        """One ``create_server`` per request not created yet, in order, after one listing of the tenant's
-        servers for the whole batch (Nova's multi-create takes one name and no per-server key)."""
-        distinct_keys(requests)
+        """One ``create_server`` per request not created yet, in order, after one tag-filtered lookup of the
+        batch's keys (Nova's multi-create takes one name and no per-server key). The calls depend on the
+        batch only: no listing of the tenant, flavors cached, one keypair check per distinct key."""
+        keys = distinct_keys(requests)
         conn = self._conn(tenant)
-        stamped = {(raw.metadata or {}).get(KEY_META): raw for raw in conn.compute.servers(details=True)}
-        return [self._server(tenant, stamped[r.idempotency_key], conn) if r.idempotency_key in stamped
-                else self._create(tenant, conn, r.spec, r.idempotency_key) for r in requests]
+        stamped = self._find_by_keys(conn, keys)
+        networks = self._network_ids(conn, stamped.values())
+        flavors = {f.id for f in self.flavors()}
+        keypairs: set[str] = set()
+        return [self._server(tenant, stamped[r.idempotency_key], conn, networks) if r.idempotency_key in stamped
+                else self._create(tenant, conn, r.spec, r.idempotency_key, flavors, keypairs) for r in requests]
 
-    def _create(self, tenant: str, conn: Any, spec: ServerSpec, idempotency_key: str) -> Server:
-        if spec.flavor_id not in {f.id for f in self.flavors()}:
+    def _create(self, tenant: str, conn: Any, spec: ServerSpec, idempotency_key: str, flavors: set[str],
+                keypairs: set[str]) -> Server:  # fmt: skip
+        if spec.flavor_id not in flavors:
             raise BadInputError(f"unknown flavor {spec.flavor_id!r}")
+        metadata = {**spec.metadata, KEY_META: idempotency_key, "sovcloud_tenant": tenant[:255]}
         attrs: dict[str, Any] = {
-            "name": spec.name, "flavor_id": spec.flavor_id, "image_id": spec.image_id,
-            "metadata": {**spec.metadata, KEY_META: idempotency_key, "sovcloud_tenant": tenant[:255]},
+            "name": spec.name, "flavor_id": spec.flavor_id, "image_id": spec.image_id, "metadata": metadata,
+            "tags": [key_tag(idempotency_key)],  # what a replay looks the server up by (microversion >= 2.52)
             "networks": [{"uuid": n} for n in spec.network_ids] if spec.network_ids else "none",
         }  # fmt: skip
         if spec.security_group_ids:
@@ -147,14 +172,32 @@ class ComputeOps(OpenStackBase):
             attrs["scheduler_hints"] = {"group": spec.server_group_id}
         if spec.user_data:
             attrs["user_data"] = base64.b64encode(spec.user_data.encode()).decode()
-        key_name = self._keypair(conn, spec)
+        key_name = self._keypair(conn, spec, keypairs)
         if key_name:
             attrs["key_name"] = key_name
         raw = conn.compute.create_server(**attrs)
         if spec.server_group_id:  # Nova records membership once the server is scheduled: wait, bounded
             self._wait(lambda: conn.compute.get_server_group(spec.server_group_id).member_ids or [],
                        lambda members: raw.id in members, what="server group membership")  # fmt: skip
-        return self._server(tenant, conn.compute.get_server(raw.id), conn)
+            return self._server(tenant, conn.compute.get_server(raw.id), conn)
+        # Nova's answer holds the id only; the server is in BUILD: no second call to say so
+        at = datetime.now(UTC)
+        return Server(id=raw.id, tenant=tenant, name=spec.name, status=ServerStatus.BUILD, task_state="scheduling",
+                      flavor_id=spec.flavor_id, image_id=spec.image_id, site=spec.site, host=None, addresses=(),
+                      network_ids=tuple(spec.network_ids), security_group_ids=tuple(sorted(spec.security_group_ids)),
+                      server_group_id=None, key_name=key_name, metadata=dict(spec.metadata), created_at=at,
+                      updated_at=at, raw_status="BUILD")  # fmt: skip
+
+    @translated
+    def find_servers(self, tenant: str, idempotency_keys: Sequence[str]) -> dict[str, Server]:
+        """The tenant's servers stamped with these keys, by key: tag-filtered queries, nothing created."""
+        try:
+            conn = self._conn(tenant, create=False)
+        except NotFoundError:
+            return {}
+        stamped = self._find_by_keys(conn, list(dict.fromkeys(idempotency_keys)))
+        networks = self._network_ids(conn, stamped.values())
+        return {k: self._server(tenant, raw, conn, networks) for k, raw in stamped.items()}
 
     @translated
     def get_server(self, tenant: str, server_id: str) -> Server:
@@ -174,7 +217,9 @@ class ComputeOps(OpenStackBase):
             conn = self._conn(tenant, create=False)
         except NotFoundError:
             return []
-        return [self._server(tenant, raw, conn) for raw in conn.compute.servers(details=True)]
+        raws = list(self._paged(conn.compute.servers, details=True))
+        networks = self._network_ids(conn, raws)
+        return [self._server(tenant, raw, conn, networks) for raw in raws]
 
     @translated
     def delete_server(self, tenant: str, server_id: str) -> None:
@@ -231,7 +276,7 @@ class ComputeOps(OpenStackBase):
     def snapshot_server(self, tenant: str, server_id: str, name: str, *, idempotency_key: str) -> Image:
         """Snapshot to a private image stamped with ``sovcloud_key``."""
         conn = self._conn(tenant)
-        for image in conn.image.images(owner=self._project_id(tenant, create=False)):
+        for image in self._paged(conn.image.images, owner=self._project_id(tenant, create=False)):
             if (image.properties or {}).get(KEY_META) == idempotency_key or getattr(image, KEY_META, None) == (
                 idempotency_key
             ):
@@ -253,6 +298,8 @@ class ComputeOps(OpenStackBase):
         """Create a server group; its name carries a digest of the key (Nova groups have no metadata)."""
         conn = self._conn(tenant)
         stamped = f"{name}{_GROUP_SEP}{key_tag(idempotency_key)}"
+        # Nova's server groups have neither a name filter nor a marker (limit/offset, which openstacksdk does
+        # not send): one request, up to Nova's max_limit (1000) — a tenant holds a few, and no Neutron call
         for raw in conn.compute.server_groups():
             if raw.name == stamped:
                 return self._group(tenant, raw)
@@ -270,7 +317,7 @@ class ComputeOps(OpenStackBase):
             conn = self._conn(tenant, create=False)
         except NotFoundError:
             return []
-        return [self._group(tenant, raw) for raw in conn.compute.server_groups()]
+        return [self._group(tenant, raw) for raw in conn.compute.server_groups()]  # see create_server_group
 
     @translated
     def delete_server_group(self, tenant: str, group_id: str) -> None:

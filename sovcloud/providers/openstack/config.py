@@ -31,6 +31,12 @@ class OpenStackConfig:
     external_network: str = "public"  #: network holding the public (floating) IPs; routers gateway to it
     api_timeout_s: float = 30.0  #: HTTP timeout of one API call, in seconds
     wait_timeout_s: float = 60.0  #: longest bounded wait inside a call (resize confirm...), in seconds
+    #: page size of every list call. Nova asks Neutron for the ports of a page's servers in one request whose
+    #: line grows by ~47 characters a server: past ~80 servers it outgrows gunicorn's default 4094-byte request
+    #: line (the devcloud's Neutron) and Nova answers 500. Keep it well under that.
+    page_size: int = 50
+    #: seconds a worker keeps the flavor list before reading it again
+    catalogue_ttl_s: float = 300.0
 
     def region(self) -> str | None:
         """The region: ``region_name``, else the clouds.yaml entry's."""

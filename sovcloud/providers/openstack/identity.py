@@ -12,7 +12,7 @@ import hashlib
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from openstack import config as os_config
@@ -175,6 +175,23 @@ class OpenStackBase(ABC):
             if tags:
                 found[tags[0][len(TENANT_TAG):]] = project.id
         return found
+
+    # -- listing ----------------------------------------------------------------------------------------
+    def _paged(self, lister: Callable[..., Iterable[Any]], **query: Any) -> list[Any]:
+        """Every item of an openstacksdk list call, page by page (``limit`` = ``page_size``, then the last id
+        as ``marker``), stopping at the first short page — no extra request for the empty page after it.
+        An item seen on an earlier page is dropped: Nova may list a server twice when it moves from its build
+        requests to a cell between two pages (openstacksdk's own paging then gives up on an "endless loop")."""
+        size = self.config.page_size
+        seen: dict[str, Any] = {}
+        marker: str | None = None
+        while True:
+            page = list(lister(paginated=False, limit=size, **({"marker": marker} if marker else {}), **query))
+            fresh = [item for item in page if item.id not in seen]
+            seen.update((item.id, item) for item in fresh)
+            if len(page) < size or not fresh:
+                return list(seen.values())
+            marker = page[-1].id
 
     # -- waiting ----------------------------------------------------------------------------------------
     def _wait(self, probe: Callable[[], T], accept: Callable[[T], bool], *, what: str,

@@ -28,7 +28,7 @@ class ImageOps(OpenStackBase):
     def images(self, tenant: str) -> list[Image]:
         """Public images plus the tenant's own."""
         conn = self._conn(tenant)
-        return [self._image(tenant, raw) for raw in conn.image.images()]
+        return [self._image(tenant, raw) for raw in self._paged(conn.image.images)]
 
     @translated
     def get_image(self, tenant: str, image_id: str) -> Image:

@@ -19,6 +19,8 @@ from sovcloud.providers.openstack.compute import parse_time
 from sovcloud.providers.openstack.errors import translated
 from sovcloud.providers.openstack.identity import OpenStackBase, key_tag
 
+#: ids per filtered query (``?id=...&id=...``: 40 of them keep the request line under 2 kB)
+_IDS_PER_QUERY = 40
 _STAMP = re.compile(r"\s*\[sk-[0-9a-f]{40}\]$")
 
 
@@ -27,6 +29,7 @@ def _stamped(tag: str, text: str = "") -> str:
 
 
 def _find(items: Any, tag: str) -> Any:
+    """The first of ``items`` (a query Neutron already filtered on the stamped description) carrying ``tag``."""
     return next((i for i in items if (i.description or "").endswith(f"[{tag}]")), None)
 
 
@@ -57,11 +60,12 @@ class NetworkOps(OpenStackBase):
         return self._public_id
 
     # -- networks ---------------------------------------------------------------------------------------
-    def _network(self, tenant: str, conn: Any, raw: Any) -> Network:
-        subnets = tuple(Subnet(id=s.id, network_id=raw.id, cidr=s.cidr, gateway_ip=s.gateway_ip,
-                               dns_nameservers=tuple(s.dns_nameservers or ()), enable_dhcp=bool(s.is_dhcp_enabled))
-                        for s in conn.network.subnets(network_id=raw.id))  # fmt: skip
-        return Network(id=raw.id, tenant=tenant, name=raw.name, subnets=subnets, status=raw.status or "ACTIVE",
+    def _network(self, tenant: str, conn: Any, raw: Any, subnets: list[Any] | None = None) -> Network:
+        raws = subnets if subnets is not None else self._paged(conn.network.subnets, network_id=raw.id)
+        found = tuple(Subnet(id=s.id, network_id=raw.id, cidr=s.cidr, gateway_ip=s.gateway_ip,
+                             dns_nameservers=tuple(s.dns_nameservers or ()), enable_dhcp=bool(s.is_dhcp_enabled))
+                      for s in raws)  # fmt: skip
+        return Network(id=raw.id, tenant=tenant, name=raw.name, subnets=found, status=raw.status or "ACTIVE",
                        created_at=parse_time(raw.created_at))  # fmt: skip
 
     @translated
@@ -70,10 +74,10 @@ class NetworkOps(OpenStackBase):
         conn = self._conn(tenant)
         tag = key_tag(idempotency_key)
         project = self._project_id(tenant, create=False)
-        net = _find(conn.network.networks(project_id=project), tag)
+        net = _find(self._paged(conn.network.networks, project_id=project, description=_stamped(tag)), tag)
         if net is None:
             net = conn.network.create_network(name=spec.name, description=_stamped(tag))
-        subnet = next(iter(conn.network.subnets(network_id=net.id)), None)
+        subnet = next(iter(self._paged(conn.network.subnets, network_id=net.id)), None)
         if subnet is None:
             attrs: dict[str, Any] = {"network_id": net.id, "name": spec.name, "ip_version": 4, "cidr": spec.cidr,
                                      "is_dhcp_enabled": spec.enable_dhcp, "description": _stamped(tag)}  # fmt: skip
@@ -86,11 +90,11 @@ class NetworkOps(OpenStackBase):
             except sdk.BadRequestException:
                 conn.network.delete_network(net)  # a bad CIDR must not leave a half network behind
                 raise
-        router = _find(conn.network.routers(project_id=project), tag)
+        router = _find(self._paged(conn.network.routers, project_id=project, description=_stamped(tag)), tag)
         if router is None:
             router = conn.network.create_router(name=f"{spec.name}-router", description=_stamped(tag),
                                                 external_gateway_info={"network_id": self._public_network()})
-        if not list(conn.network.ports(device_id=router.id, network_id=net.id)):
+        if not list(self._paged(conn.network.ports, device_id=router.id, network_id=net.id)):
             conn.network.add_interface_to_router(router, subnet_id=subnet.id)
         return self._network(tenant, conn, net)
 
@@ -111,7 +115,11 @@ class NetworkOps(OpenStackBase):
         except NotFoundError:
             return []
         project = self._project_id(tenant, create=False)
-        return [self._network(tenant, conn, raw) for raw in conn.network.networks(project_id=project)]
+        subnets: dict[str, list[Any]] = {}
+        for sub in self._paged(conn.network.subnets, project_id=project):  # one listing, not one per network
+            subnets.setdefault(sub.network_id, []).append(sub)
+        return [self._network(tenant, conn, raw, subnets.get(raw.id, []))
+                for raw in self._paged(conn.network.networks, project_id=project)]
 
     @translated
     def delete_network(self, tenant: str, network_id: str) -> None:
@@ -120,7 +128,7 @@ class NetworkOps(OpenStackBase):
         raw = conn.network.get_network(network_id)
         if raw.project_id != self._project_id(tenant, create=False):
             raise NotFoundError(f"network {network_id} not found")
-        ports = list(conn.network.ports(network_id=network_id))
+        ports = list(self._paged(conn.network.ports, network_id=network_id))
         if any((p.device_owner or "").startswith("compute:") for p in ports):
             raise ConflictError(f"network {network_id} still has servers")
         stamp = (raw.description or "").rsplit(" ", 1)[-1]
@@ -151,7 +159,9 @@ class NetworkOps(OpenStackBase):
         """Create a security group and its rules (missing rules are added on a retry)."""
         conn = self._conn(tenant)
         tag = key_tag(idempotency_key)
-        raw = _find(conn.network.security_groups(project_id=self._project_id(tenant, create=False)), tag)
+        project = self._project_id(tenant, create=False)
+        raw = _find(self._paged(conn.network.security_groups, project_id=project,
+                                description=_stamped(tag, description)), tag)  # fmt: skip
         if raw is None:
             raw = conn.network.create_security_group(name=name, description=_stamped(tag, description))
         existing = [_rule(r) for r in conn_rules(raw)]
@@ -180,7 +190,8 @@ class NetworkOps(OpenStackBase):
         except NotFoundError:
             return []
         project = self._project_id(tenant, create=False)
-        return [self._secgroup(tenant, raw) for raw in conn.network.security_groups(project_id=project)]
+        return [self._secgroup(tenant, raw)
+                for raw in self._paged(conn.network.security_groups, project_id=project)]
 
     @translated
     def delete_security_group(self, tenant: str, group_id: str) -> None:
@@ -206,10 +217,11 @@ class NetworkOps(OpenStackBase):
         return self._secgroup(tenant, conn.network.get_security_group(group_id))
 
     # -- public IPs -------------------------------------------------------------------------------------
-    def _ip(self, tenant: str, raw: Any, conn: Any) -> PublicIp:
+    def _ip(self, tenant: str, raw: Any, conn: Any, ports: dict[str, str] | None = None) -> PublicIp:
         server_id = None
         if raw.port_id:
-            server_id = conn.network.get_port(raw.port_id).device_id or None
+            device = ports.get(raw.port_id) if ports is not None else None
+            server_id = (device if device is not None else conn.network.get_port(raw.port_id).device_id) or None
         return PublicIp(id=raw.id, tenant=tenant, address=raw.floating_ip_address, site=None, server_id=server_id,
                         status="ACTIVE" if raw.port_id else "DOWN", created_at=parse_time(raw.created_at))
 
@@ -218,7 +230,8 @@ class NetworkOps(OpenStackBase):
         """Reserve a floating IP from the public network (one pool for every site)."""
         conn = self._conn(tenant)
         tag = key_tag(idempotency_key)
-        raw = _find(conn.network.ips(project_id=self._project_id(tenant, create=False)), tag)
+        project = self._project_id(tenant, create=False)
+        raw = _find(self._paged(conn.network.ips, project_id=project, description=_stamped(tag)), tag)
         if raw is None:
             raw = conn.network.create_ip(floating_network_id=self._public_network(), description=_stamped(tag))
         return self._ip(tenant, raw, conn)
@@ -231,14 +244,20 @@ class NetworkOps(OpenStackBase):
         except NotFoundError:
             return []
         project = self._project_id(tenant, create=False)
-        return [self._ip(tenant, raw, conn) for raw in conn.network.ips(project_id=project)]
+        raws = list(self._paged(conn.network.ips, project_id=project))
+        port_ids = sorted({r.port_id for r in raws if r.port_id})
+        ports: dict[str, str] = {}
+        for start in range(0, len(port_ids), _IDS_PER_QUERY):  # the request line stays short
+            chunk = port_ids[start:start + _IDS_PER_QUERY]
+            ports.update((p.id, p.device_id) for p in self._paged(conn.network.ports, id=chunk))
+        return [self._ip(tenant, raw, conn, ports) for raw in raws]
 
     @translated
     def associate_public_ip(self, tenant: str, ip_id: str, server_id: str) -> PublicIp:
         """Route a floating IP to the first port of a server (re-associating moves it)."""
         conn = self._conn(tenant, create=False)
         conn.compute.get_server(server_id)  # 404 for a server of another tenant
-        port = next(iter(conn.network.ports(device_id=server_id)), None)
+        port = next(iter(self._paged(conn.network.ports, device_id=server_id)), None)
         if port is None:
             raise BadInputError(f"server {server_id} has no network port to route a public IP to")
         raw = conn.network.update_ip(ip_id, port_id=port.id)

@@ -242,6 +242,15 @@ class ComputeOps:
             return self._present(row, self._ctx.now(), up)
 
     @api_call
+    def find_servers(self, tenant: str, idempotency_keys: Sequence[str]) -> dict[str, Server]:
+        """The tenant's servers created with these keys, by key (see ``CloudProvider.find_servers``)."""
+        now = self._ctx.now()
+        with self._ctx.db.read() as session:
+            rows = session.execute(_WITH_HOST.where(SimServer.idempotency_key.in_(list(idempotency_keys)),
+                                                    SimServer.tenant == tenant)).all()
+            return {str(row.idempotency_key): self._present(row, now, _up(hd, sd)) for row, hd, sd in rows}
+
+    @api_call
     def servers(self, tenant: str) -> list[Server]:
         """The tenant's servers, oldest first."""
         now = self._ctx.now()
