@@ -11,7 +11,15 @@ from fastapi import APIRouter, Query, status
 from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import OrderStatus
-from sovcloud.orders.schemas import DecisionIn, OrderCreate, OrderRead, RuleIn, RuleRead, RuleUpdate
+from sovcloud.orders.schemas import (
+    DecisionIn,
+    ItemOutcomeRead,
+    OrderCreate,
+    OrderRead,
+    RuleIn,
+    RuleRead,
+    RuleUpdate,
+)
 from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 
 router = APIRouter(tags=["orders"])
@@ -50,8 +58,14 @@ def approvals_inbox(session: DbSession, actor: CurrentActor) -> list[OrderRead]:
 
 @router.get("/orders/{order_id}", response_model=OrderRead)
 def get_order(order_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> OrderRead:
-    """One order with its approval trail."""
-    return OrderRead.model_validate(service.get_order(session, actor=actor, order_id=order_id))
+    """One order with its approval trail and what provisioning did with each item."""
+    from sovcloud.provisioning.outcomes import order_outcomes
+
+    order, outcomes = order_outcomes(session, actor=actor, order_id=order_id)
+    read = OrderRead.model_validate(order)
+    for item in read.items:
+        item.outcome = ItemOutcomeRead.model_validate(outcomes[item.id]) if item.id in outcomes else None
+    return read
 
 
 @router.post("/orders/{order_id}/submit", response_model=OrderRead)

@@ -33,6 +33,21 @@ class OrderCreate(BaseModel):
     submit: bool = Field(default=True, description="Submit at once (false keeps a draft)")
 
 
+class ItemOutcomeRead(BaseModel):
+    """What provisioning did with an item's resources (counts of its ``count`` main resources)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    summary: str = Field(description="created | in_progress | removed | not_created | cleanup_failed | partial")
+    requested: int = Field(description="Resources the item asked for")
+    active: int = Field(description="Created and live")
+    creating: int = Field(description="Still being created")
+    removed: int = Field(description="Created, then deleted because the order failed")
+    not_created: int = Field(description="Never created in the cloud: the order failed first")
+    cleanup_failed: int = Field(description="The order failed and deleting them failed too: they may still exist")
+    deleted: int = Field(description="Created, later deleted by their owner")
+
+
 class ItemRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -43,6 +58,8 @@ class ItemRead(BaseModel):
     count: int
     parameters: dict[str, Any]
     estimate_monthly: Decimal
+    outcome: ItemOutcomeRead | None = Field(default=None, description="What provisioning did with the item's "
+                                            "resources (in the answer of GET /orders/{id} only)")
 
 
 class ApprovalRead(BaseModel):

@@ -83,6 +83,14 @@ def advance(p: CloudProvider, lookups: Lookups, r: Snapshot, peers: dict[str, Pr
     return _ADVANCE[r.kind](p, lookups, r, peers)
 
 
+def will_create(r: Snapshot, peers: dict[str, Progress]) -> bool:
+    """Whether ``advance`` would send ``r``'s create now (a data volume waits until its server is ready)."""
+    if r.provider_id is not None:
+        return False
+    attach_to = r.attributes.get("attach_to")
+    return not attach_to or bool((server := peers.get(attach_to)) and server.done)
+
+
 def _server_spec(lookups: Lookups, r: Snapshot) -> ServerSpec:
     return ServerSpec(name=r.name, flavor_id=lookups.flavor(r.plan_code or ""),
                       image_id=lookups.image(r.tenant, r.params.get("image", "")),
@@ -121,6 +129,22 @@ def create_servers(p: CloudProvider, lookups: Lookups, snaps: list[Snapshot]) ->
     for tenant, group in by_tenant.items():
         servers = p.create_servers(tenant, [ServerRequest(_server_spec(lookups, r), r.key) for r in group])
         progress.update((r.id, _server_progress(r, s)) for r, s in zip(group, servers, strict=True))
+    return progress
+
+
+def poll_servers(p: CloudProvider, snaps: list[Snapshot]) -> dict[str, Progress]:
+    """The progress of the servers among ``snaps`` already created, from one ``find_servers`` call per
+    tenant (by key: a page of 50 servers in one or two requests, not one ``get_server`` each). A server the
+    lookup misses is left out: ``advance`` reads it by id (and reports it gone if it is)."""
+    by_tenant: dict[str, list[Snapshot]] = {}
+    for r in snaps:
+        if r.kind == "server" and r.provider_id is not None:
+            by_tenant.setdefault(r.tenant, []).append(r)
+    progress: dict[str, Progress] = {}
+    for tenant, group in by_tenant.items():
+        found = p.find_servers(tenant, [r.key for r in group])
+        progress.update((r.id, _server_progress(r, found[r.key])) for r in group
+                        if r.key in found and found[r.key].id == r.provider_id)
     return progress
 
 

@@ -17,6 +17,13 @@ from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders.models import Order, OrderItem
 from sovcloud.provisioning.models import Step
 
+#: ``attributes`` keys of a resource row written by provisioning
+SENT = "sent"  #: its create was (about to be) sent to the provider: it may exist there
+OUTCOME = "outcome"  #: how a failed order ended it: one of the values below
+NOT_CREATED = "not_created"  #: never created in the cloud (its order failed first)
+REMOVED = "removed"  #: created, then deleted when its order failed
+CLEANUP_FAILED = "cleanup_failed"  #: its order failed and deleting it failed too: it may still exist
+
 KIND_OF_OFFERING = {"vm": "server", "volume": "volume", "network": "network", "security_group": "security_group",
                     "public_ip": "public_ip"}
 

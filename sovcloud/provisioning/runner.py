@@ -116,6 +116,19 @@ def _write(rt: Runtime, progress: dict[str, handlers.Progress]) -> None:
                             .values(state=ResourceState.ACTIVE).execution_options(synchronize_session=False))
 
 
+def _mark_sent(rt: Runtime, snaps: list[handlers.Snapshot]) -> None:
+    """Record, before the provider is asked, that these rows' creates are about to be sent (``sent``): a row
+    without it was never asked for, so a compensation can end it without asking the cloud anything."""
+    fresh = [s for s in snaps if s.provider_id is None and not s.attributes.get(items.SENT)]
+    if not fresh:
+        return
+    with transaction(rt.sessions) as session:
+        for r in session.scalars(select(Resource).where(Resource.id.in_([uuid.UUID(s.id) for s in fresh]))):
+            r.attributes = {**r.attributes, items.SENT: True}
+    for snap in fresh:
+        snap.attributes[items.SENT] = True
+
+
 def _run_create(rt: Runtime, step: Step) -> Wait | None:
     with transaction(rt.sessions) as session:
         facts = items.item_facts(session, step)
@@ -126,15 +139,21 @@ def _run_create(rt: Runtime, step: Step) -> Wait | None:
         s.id: handlers.Progress(done=True, provider_id=s.provider_id, site=s.site)
         for s in snaps if s.id in done_already}
     written: dict[str, handlers.Progress] = {}
+    lookups = _lookups_of(rt)
     try:
         todo = [s for s in snaps if s.id not in done_already]
-        written.update(handlers.create_servers(rt.provider, _lookups_of(rt), todo))  # one call for a step's servers
+        servers = [s for s in todo if s.kind == "server"]
+        others = [s for s in todo if s.kind != "server"]
+        _mark_sent(rt, servers)
+        written.update(handlers.create_servers(rt.provider, lookups, todo))  # one call for a step's servers
+        written.update(handlers.poll_servers(rt.provider, [s for s in servers if s.id not in written]))
         progress.update(written)
-        for snap in snaps:
-            if snap.id in done_already or snap.id in written:
-                continue
-            result = handlers.advance(rt.provider, _lookups_of(rt), snap, progress)
-            progress[snap.id] = written[snap.id] = result
+        for snap in servers:  # servers first: what depends on one (a data volume) follows its progress
+            if snap.id not in written:
+                progress[snap.id] = written[snap.id] = handlers.advance(rt.provider, lookups, snap, progress)
+        _mark_sent(rt, [s for s in others if handlers.will_create(s, progress)])
+        for snap in others:
+            progress[snap.id] = written[snap.id] = handlers.advance(rt.provider, lookups, snap, progress)
     finally:
         _write(rt, written)  # keep what was done even if a call failed half-way
     if all(p.done for p in progress.values()) and len(progress) == len(snaps):
@@ -143,6 +162,9 @@ def _run_create(rt: Runtime, step: Step) -> Wait | None:
 
 
 def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
+    """Undo a failed order: rows never sent to the cloud end at once (``not_created``, no provider call);
+    servers sent without a recorded id are looked up by key (``find_servers``, nothing created); the rest is
+    deleted (``removed``). Each row ends DELETED, which releases its quota."""
     with transaction(rt.sessions) as session:
         running = session.scalar(select(Step.id).where(
             Step.order_id == step.order_id, Step.kind == StepKind.CREATE, Step.status == StepStatus.RUNNING,
@@ -156,22 +178,59 @@ def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
                                                                            Step.kind == StepKind.CREATE))}
         item_params = {str(s.id): dict(session.get(OrderItem, s.item_id).parameters)  # type: ignore[union-attr]
                        for s in creates.values() if s.item_id}
+    never = [s for s in snaps if s.provider_id is None and not s.attributes.get(items.SENT)]
+    _end(rt, never, items.NOT_CREATED)
+    maybe = [s for s in snaps if s.provider_id is None and s.attributes.get(items.SENT)]
+    by_tenant: dict[str, list[handlers.Snapshot]] = {}
+    for snap in maybe:
+        if snap.kind == "server":
+            by_tenant.setdefault(snap.tenant, []).append(snap)
+    absent: list[handlers.Snapshot] = []
+    for tenant, group in by_tenant.items():
+        found = rt.provider.find_servers(tenant, [s.key for s in group])
+        for snap in group:
+            snap.provider_id = found[snap.key].id if snap.key in found else None
+            if snap.provider_id is None:
+                absent.append(snap)
+    _end(rt, absent, items.NOT_CREATED)
+    ended = {s.id for s in never} | {s.id for s in absent}
     for snap in snaps:
-        if snap.provider_id is None:
+        if snap.id in ended:
+            continue
+        if snap.provider_id is None:  # a volume, network... whose answer was lost: replay its create
             snap.params = item_params.get(snap.key.split(":")[0], {})
             snap.provider_id = handlers.recover_id(rt.provider, _lookups_of(rt), snap)
         handlers.delete(rt.provider, snap)
-        _mark_deleted(rt, snap.id)
+        _end(rt, [snap], items.REMOVED if snap.provider_id else items.NOT_CREATED)
     return None
+
+
+def _end(rt: Runtime, snaps: list[handlers.Snapshot], outcome: str) -> None:
+    """Rows a compensation is done with: DELETED (quota released), their ``outcome`` kept, one transaction."""
+    if not snaps:
+        return
+    with transaction(rt.sessions) as session:
+        for r in session.scalars(select(Resource).where(Resource.id.in_([uuid.UUID(s.id) for s in snaps]))):
+            _delete_row(session, r, outcome)
+
+
+def _delete_row(session: Session, r: Resource, outcome: str | None = None) -> None:
+    if r.state == ResourceState.DELETED:
+        return
+    r.state, r.deleted_at = ResourceState.DELETED, now()
+    r.status = "NOT_CREATED" if outcome == items.NOT_CREATED else "DELETED"
+    if outcome:
+        r.attributes = {**r.attributes, items.OUTCOME: outcome}
+    audit.record(session, actor=Actor.system("provisioning"), action="resource.deleted", target=r,
+                 organisation_id=r.project.organisation_id,
+                 details={"name": r.name, "kind": r.kind, **({"outcome": outcome} if outcome else {})})
 
 
 def _mark_deleted(rt: Runtime, resource_id: str) -> None:
     with transaction(rt.sessions) as session:
         r = session.get(Resource, uuid.UUID(resource_id))
-        if r is not None and r.state != ResourceState.DELETED:
-            r.state, r.deleted_at, r.status = ResourceState.DELETED, now(), "DELETED"
-            audit.record(session, actor=Actor.system("provisioning"), action="resource.deleted", target=r,
-                         organisation_id=r.project.organisation_id, details={"name": r.name, "kind": r.kind})
+        if r is not None:
+            _delete_row(session, r)
 
 
 def _run_delete(rt: Runtime, step: Step) -> Wait | None:
@@ -253,6 +312,10 @@ def _fail(rt: Runtime, step: Step, error: str) -> None:
             from sovcloud.inventory.actions import fail_action
 
             fail_action(session, row, error)
+        elif row.kind == StepKind.COMPENSATE and row.order_id:
+            for left in engine.resources_to_compensate(session, row.order_id):  # what may still exist in the cloud
+                left.state = ResourceState.ERROR
+                left.attributes = {**left.attributes, items.OUTCOME: items.CLEANUP_FAILED}
         elif row.resource_id:
             r = session.get(Resource, row.resource_id)
             if r is not None:

@@ -20,6 +20,8 @@ def test_small_vm_is_auto_approved_and_becomes_active(client, world, catalog, ru
     drain(runtime)
     order = client.get(f"/api/v1/orders/{order['id']}").json()
     assert order["status"] == "completed"
+    assert order["items"][0]["outcome"] == {"summary": "created", "requested": 1, "active": 1, "creating": 0,
+                                            "removed": 0, "not_created": 0, "cleanup_failed": 0, "deleted": 0}
     resources = client.get("/api/v1/resources", params={"project_id": str(world.projects["a"].id)}).json()["items"]
     assert [(x["name"], x["state"], x["status"]) for x in resources] == [("web", "active", "ACTIVE")]
     servers = runtime.provider.servers(str(world.projects["a"].id))
