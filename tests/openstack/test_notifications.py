@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from sovcloud.audit.models import AuditEvent
 from sovcloud.inventory.models import Resource, ResourceState
-from sovcloud.inventory.notifications import Event, NotificationListener, parse
+from sovcloud.inventory.notifications import NotificationListener
+from sovcloud.providers.events import CloudEvent as Event
+from sovcloud.providers.openstack.notifications import parse
 from sovcloud.provisioning.reaper import drain
 from tests.factories import login
 
