@@ -19,9 +19,10 @@ from sovcloud.providers.openstack.quotas import QuotaOps
 class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, QuotaOps):
     """sovcloud on OpenStack through openstacksdk. Thread-safe; one instance per worker process is enough.
 
-    Idempotency keys live on the cloud's objects (server/volume/snapshot/image metadata ``sovcloud_key``,
-    Neutron tags ``sk-<digest>``, a name suffix on server groups), so a fresh instance in another process
-    finds what a killed one created.
+    Idempotency keys live on the cloud's objects (server/volume/snapshot/image metadata ``sovcloud_key``, a
+    server tag ``sk-<digest>`` that Nova filters on, ``[sk-<digest>]`` at the end of Neutron descriptions, a
+    name suffix on server groups), so a fresh instance in another process finds what a killed one created —
+    by a query filtered on the key, never by listing the tenant. Every list is paged (``page_size``).
     """
 
     def __init__(self, config: OpenStackConfig, *, quota_source: QuotaSource | None = None) -> None:
