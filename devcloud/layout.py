@@ -53,6 +53,7 @@ PACKAGES = (
     "PyMySQL",
     "pyroute2",  # neutron imports it without declaring it
     "openstacksdk",
+    "python-openstackclient",  # the `openstack` CLI, timed by bench/openstack_scale.py
 )
 
 #: Service users created in the ``service`` project.
