@@ -152,9 +152,9 @@ def suspend(user_id: uuid.UUID, body: SuspendIn, session: DbSession, actor: Curr
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserRead)
-def reactivate(user_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> UserRead:
-    """Lift a suspension or a lockout."""
-    return UserRead.model_validate(users.reactivate_user(session, actor=actor, user_id=user_id))
+def reactivate(user_id: uuid.UUID, session: DbSession, actor: CurrentActor, settings: AppSettings) -> UserRead:
+    """Lift a suspension or the account-wide login throttle."""
+    return UserRead.model_validate(users.reactivate_user(session, actor=actor, settings=settings, user_id=user_id))
 
 
 @router.post("/users/{user_id}/mfa/reset", response_model=UserRead)

@@ -58,8 +58,9 @@ def suspend(username: str, reason: Annotated[str, typer.Option(help="Motif")] = 
 @app.command("reactivate")
 def reactivate(username: str, output: OutputOpt = Output.table) -> None:
     """Lift a suspension or a lockout."""
-    with acting() as (session, _settings, actor):
-        user = users.reactivate_user(session, actor=actor, user_id=users.find_user(session, username).id)
+    with acting() as (session, settings, actor):
+        user = users.reactivate_user(session, actor=actor, settings=settings,
+                                     user_id=users.find_user(session, username).id)
         render([_row(user)], output)
 
 

@@ -125,16 +125,20 @@ def suspend_user(session: Session, *, actor: Actor, user_id: uuid.UUID | str, re
     return user
 
 
-def reactivate_user(session: Session, *, actor: Actor, user_id: uuid.UUID | str) -> User:
-    """Lift a suspension (and any lockout).
+def reactivate_user(session: Session, *, actor: Actor, settings: Settings, user_id: uuid.UUID | str) -> User:
+    """Lift a suspension, and the account-wide login throttle (each address's own counter runs out with its
+    window).
 
     Raises:
         PermissionDenied: the actor may not manage users.
         NotFound: no such user.
     """
+    from sovcloud.identity.throttle import LoginGuard
+
     authorize(actor, Permission.USER_SUSPEND)
     user = get_user(session, user_id)
     user.status, user.failed_logins, user.locked_until = UserStatus.ACTIVE, 0, None
+    LoginGuard.of(settings).clear_account(user.username)
     audit.record(session, actor=actor, action="user.reactivated", target=user)
     return user
 

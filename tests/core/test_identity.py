@@ -96,6 +96,19 @@ def test_anonymous_callers_cannot_lock_the_owner_out(app, world, settings, clien
     assert _login(new_place, admin.username, "faux").status_code == 401
 
 
+def test_reactivation_lifts_the_account_wide_throttle(app, world, settings, client_factory):
+    settings.lockout_account_threshold = 3
+    for i in range(2):
+        bot = _from(app, f"203.0.113.{50 + i}")
+        for _ in range(2):
+            assert _login(bot, "agent.a", "devine").status_code in (401, 429)
+    stranger = _from(app, "192.0.2.7")
+    assert _login(stranger, "agent.a").status_code == 429
+    officer = login(client_factory(), world.people["security"])
+    assert officer.post(f"/api/v1/users/{world.people['member_a'].id}/reactivate").status_code == 200
+    assert _login(stranger, "agent.a").status_code == 200
+
+
 def test_one_address_is_limited_whatever_the_account(app, world, settings):
     settings.login_limit_per_address = "6 per 1 minute"
     bot = _from(app, "203.0.113.200")
