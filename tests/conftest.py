@@ -89,7 +89,7 @@ def _wipe(engine: Engine) -> None:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, secret_key=SecretStr("test-secret-" + "x" * 40),
                     queue_path=tmp_path / "queue.db", simulator_database_url=f"sqlite:///{tmp_path}/sim.db",
-                    simulator_build_delay_s=0, log_json=False)
+                    simulator_build_delay_s=0, log_json=False, audit_anchor_path=tmp_path / "audit-anchors.jsonl")
 
 
 @pytest.fixture

@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.audit import service
+from sovcloud.db import transaction
 from sovcloud.pagination import MAX_LIMIT, CursorQuery, Page, decode_cursor, page_of
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -39,6 +40,7 @@ class VerificationRead(BaseModel):
     ok: bool
     entries: int
     head_seq: int
+    anchored_seq: int = Field(description="Newest entry an external anchor vouches for (0: none read)")
     problems: list[str]
 
 
@@ -70,16 +72,18 @@ def verify(session: DbSession, actor: CurrentActor) -> VerificationRead:
     """Walk the whole chain and report any edited, deleted or truncated entry."""
     result = service.verify(session, actor=actor)
     return VerificationRead(ok=result.ok, entries=result.entries, head_seq=result.head_seq,
-                            problems=list(result.problems))
+                            anchored_seq=result.anchored_seq, problems=list(result.problems))
 
 
 @router.get("/export", response_class=StreamingResponse,
             responses={200: {"content": {"application/x-ndjson": {}}}})
-def export(session: DbSession, actor: CurrentActor,
+def export(request: Request, actor: CurrentActor,
            organisation_id: Annotated[uuid.UUID, Query(description="Organisation whose events to export")],
            since: Annotated[AwareDatetime | None,
                             Query(description="From this time (with its offset)")] = None) -> StreamingResponse:
-    """The organisation's own events as JSON lines (never another organisation's)."""
-    lines = list(service.export_lines(session, actor=actor, organisation_id=organisation_id, since=since))
+    """The organisation's own events as JSON lines (never another organisation's). The export is journaled:
+    it runs in a writing transaction of its own, committed before the answer."""
+    with transaction(request.app.state.sessions) as session:
+        lines = list(service.export_lines(session, actor=actor, organisation_id=organisation_id, since=since))
     return StreamingResponse(iter(line + "\n" for line in lines), media_type="application/x-ndjson",
                              headers={"Content-Disposition": f'attachment; filename="audit-{organisation_id}.jsonl"'})

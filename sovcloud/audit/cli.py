@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,15 +18,22 @@ app = typer.Typer(help="Journal d'audit chaîné.", no_args_is_help=True)
 
 
 @app.command("verify")
-def verify(output: OutputOpt = Output.table) -> None:
-    """Walk the chain; exit 1 if any entry was edited, deleted or truncated."""
-    with acting(break_glass_role=Role.SECURITY_OFFICER) as (session, _, actor):
-        result = service.verify(session, actor=actor)
+def verify(output: OutputOpt = Output.table,
+           anchors: Annotated[list[Path] | None, typer.Option(
+               "--anchors", help="Fichier d'ancres (défaut : SOVCLOUD_AUDIT_ANCHOR_PATH ; répétable)")] = None,
+           log_extract: Annotated[list[Path] | None, typer.Option(
+               "--log-extract", help="Extrait du journal des logs contenant des ancres (répétable)")] = None) -> None:
+    """Walk the chain and compare it with its external anchors; exit 1 if any entry was edited, deleted or
+    truncated, or the journal was emptied or rolled back."""
+    with acting(break_glass_role=Role.SECURITY_OFFICER) as (session, settings, actor):
+        result = service.verify(session, actor=actor, anchor_files=anchors or [settings.audit_anchor_path],
+                                log_extracts=log_extract or [])
     if output is Output.json:
         render([{"ok": result.ok, "entries": result.entries, "head_seq": result.head_seq,
-                 "problems": list(result.problems)}], output)
+                 "anchored_seq": result.anchored_seq, "problems": list(result.problems)}], output)
     elif result.ok:
-        console.print(f"[green]Chaîne intègre[/] : {result.entries} entrées, tête n°{result.head_seq}.")
+        console.print(f"[green]Chaîne intègre[/] : {result.entries} entrées, tête n°{result.head_seq}, "
+                      f"ancrée jusqu'au n°{result.anchored_seq}.")
     else:
         console.print(f"[bold red]Chaîne altérée[/] ({result.entries} entrées lues) :")
         for problem in result.problems:

@@ -10,9 +10,10 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -22,12 +23,15 @@ from sqlalchemy.orm import Session
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission
 from sovcloud.access.service import allows, authorize, org_scope
+from sovcloud.audit import anchor
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.clock import now
+from sovcloud.providers.context import current as current_request_id
 from sovcloud.tenancy.models import Organisation
 
 GENESIS = "0" * 64
 _PENDING_KEY = "sovcloud.audit_pending"
+_HEAD_KEY = "sovcloud.audit_head"
 _CHAINED = ("seq", "occurred_at", "actor_id", "actor_name", "organisation_id", "source_ip", "request_id",
             "action", "target_type", "target_id", "outcome", "details", "prev_hash")
 
@@ -60,8 +64,10 @@ class AuditKey:
     value: bytes = b""
 
 
-def configure(secret_key: str) -> None:
+def configure(secret_key: str, *, anchor_path: Path | None = None, anchor_interval_s: float = 1.0) -> None:
+    """Set the key sealing the head, and where this process anchors the chain (None: nowhere)."""
     AuditKey.value = hashlib.sha256(b"sovcloud-audit:" + secret_key.encode()).digest()
+    anchor.configure(secret_key, anchor_path, anchor_interval_s)
 
 
 def record(
@@ -80,7 +86,8 @@ def record(
     and the change it records commit together or not at all).
 
     ``target`` may be any model with an ``id``; its organisation is found from ``organisation_id`` or
-    ``project.organisation_id`` attributes when not given.
+    ``project.organisation_id`` attributes when not given. An actor without a request id (a worker's,
+    a periodic job's) records the request the current work serves (the step's, the job round's).
     """
     if target is not None:
         target_type = target_type or type(target).__tablename__.rstrip("s")
@@ -92,7 +99,7 @@ def record(
         actor_name=actor.username,
         organisation_id=organisation_id,
         source_ip=actor.source_ip,
-        request_id=actor.request_id,
+        request_id=actor.request_id or current_request_id(),
         action=action,
         target_type=target_type,
         target_id=str(target_id) if target_id is not None else None,
@@ -121,12 +128,21 @@ def chain_pending(session: Session) -> None:
         head.seq, head.hash = event.seq, event.hash
     head.mac = _head_mac(AuditKey.value, head.seq, head.hash)
     session.add_all(pending)
+    session.info[_HEAD_KEY] = (head.seq, head.hash)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _anchor_committed(session: Session) -> None:
+    committed = session.info.pop(_HEAD_KEY, None)
+    if committed is not None:
+        anchor.note(*committed)
 
 
 @sa_event.listens_for(Session, "after_rollback")
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(_HEAD_KEY, None)
 
 
 def _organisation_of(target: Any) -> uuid.UUID | None:
@@ -146,16 +162,26 @@ class Verification:
     entries: int
     head_seq: int
     problems: tuple[str, ...]
+    anchored_seq: int = 0  #: newest entry an external anchor vouches for (0: none read)
 
 
-def verify(session: Session, *, actor: Actor, batch: int = 5000) -> Verification:
-    """Walk the whole journal and check every link, the gapless sequence, and the sealed head.
+def verify(session: Session, *, actor: Actor, batch: int = 5000, anchor_files: Iterable[Path] | None = None,
+           log_extracts: Iterable[Path] = ()) -> Verification:
+    """Walk the whole journal and check every link, the gapless sequence, the sealed head, and the external
+    anchors — ``anchor_files`` (by default this process's anchor file, when anchoring is configured) and
+    ``log_extracts``: every anchored entry must still be in the journal, with the anchored hash.
 
     Raises:
         PermissionDenied: the actor may not verify the journal.
     """
     authorize(actor, Permission.AUDIT_VERIFY)
-    problems: list[str] = []
+    if anchor_files is None:
+        configured = anchor.configured_path()
+        anchor_files = [configured] if configured is not None else []
+    files, extracts = list(anchor_files), list(log_extracts)
+    anchors = anchor.read(files, extracts)
+    problems: list[str] = list(anchors.problems)
+    anchored = {a.seq: a for a in anchors.valid}
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for event in _walk(session, batch):
         count += 1
@@ -165,6 +191,9 @@ def verify(session: Session, *, actor: Actor, batch: int = 5000) -> Verification
             problems.append(f"n°{event.seq} : lien rompu avec l'entrée précédente")
         if chain_hash(event) != event.hash:
             problems.append(f"n°{event.seq} : contenu modifié (empreinte invalide)")
+        seen = anchored.get(event.seq)
+        if seen is not None and seen.hash != event.hash:
+            problems.append(f"n°{event.seq} : différente de l'entrée ancrée le {seen.at} (chaîne réécrite)")
         prev_hash, expected_seq = event.hash, event.seq + 1
         if len(problems) > 100:
             break
@@ -180,8 +209,17 @@ def verify(session: Session, *, actor: Actor, batch: int = 5000) -> Verification
             problems.append(
                 f"journal tronqué ou réécrit : la tête scellée est n°{head.seq}, la dernière entrée n°{last_seq}"
             )
+    newest = max(anchors.valid, key=lambda a: a.seq, default=None)
+    if newest is not None and newest.seq > last_seq:
+        problems.append(f"journal vidé, tronqué ou restauré : l'ancre externe du {newest.at} atteste l'entrée "
+                        f"n°{newest.seq}, le journal s'arrête à n°{last_seq}")
+    if count:
+        problems.extend(f"ancre externe introuvable ({path}) alors que le journal contient des entrées"
+                        for path in anchors.missing)
+        if (files or extracts) and newest is None and not anchors.missing:
+            problems.append("aucune ancre externe valide alors que le journal contient des entrées")
     return Verification(ok=not problems, entries=count, head_seq=head.seq if head else 0,
-                        problems=tuple(problems))
+                        problems=tuple(problems), anchored_seq=newest.seq if newest else 0)
 
 
 def _walk(session: Session, batch: int) -> Iterator[AuditEvent]:
@@ -199,7 +237,8 @@ def _walk(session: Session, batch: int) -> Iterator[AuditEvent]:
 
 def export_lines(session: Session, *, actor: Actor, organisation_id: uuid.UUID,
                  since: datetime | None = None) -> Iterator[str]:
-    """The organisation's own events (its subtree's), as JSON lines. Never another organisation's.
+    """The organisation's own events (its subtree's), as JSON lines. Never another organisation's. The
+    export itself is journaled (``audit.exported``, in the caller's transaction) before any line is read.
 
     Raises:
         NotFound: the organisation is not visible to the actor.
@@ -207,9 +246,15 @@ def export_lines(session: Session, *, actor: Actor, organisation_id: uuid.UUID,
     """
     scope, org_ids = org_scope(session, actor, organisation_id)
     authorize(actor, Permission.AUDIT_EXPORT, scope)
+    record(session, actor=actor, action="audit.exported", target_type="organisation", target_id=organisation_id,
+           organisation_id=organisation_id, details={"since": since.isoformat() if since else None})
     query = select(AuditEvent).where(AuditEvent.organisation_id.in_(org_ids)).order_by(AuditEvent.seq)
     if since is not None:
         query = query.where(AuditEvent.occurred_at >= since)
+    return _lines(session, query)
+
+
+def _lines(session: Session, query: Any) -> Iterator[str]:
     for event in session.scalars(query.execution_options(yield_per=1000)):
         doc = {name: _plain(getattr(event, name)) for name in (*_CHAINED, "hash")}
         yield json.dumps(doc, ensure_ascii=False, sort_keys=True)
