@@ -119,6 +119,17 @@ class Settings(BaseSettings):
     reaper_interval_s: float = Field(default=5.0, gt=0, description="How often a worker looks for stale steps.")
     reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often a worker compares the cloud "
                                         "with the inventory (full pass).")
+    expiry_interval_s: float = Field(default=5.0, gt=0, description="How often the end dates are swept (reminders "
+                                     "sent, expired resources retired).")
+    worker_heartbeat_s: float = Field(default=5.0, gt=0, description="How often a worker records that it is alive; "
+                                      "three missed beats and /healthz reports it dead.")
+    audit_anchor_path: Path = Field(
+        default=VAR_DIR / "audit-anchors.jsonl",
+        description="Append-only file where every process writes the audit chain's head, signed, at each "
+        "checkpoint; `sovcloud audit verify` compares the journal with it (make it append-only: chattr +a).",
+    )
+    audit_anchor_interval_s: float = Field(default=1.0, ge=0, description="Longest delay between a commit that "
+                                           "adds to the audit journal and its checkpoint (0: at every commit).")
     retry_base_s: float = Field(default=0.5, ge=0, description="First retry delay after a transient error.")
     retry_max_s: float = Field(default=30.0, ge=0, description="Longest retry delay.")
     max_attempts: int = Field(default=10, ge=1, description="Attempts of a step before it fails for good.")

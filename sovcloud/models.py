@@ -2,6 +2,7 @@
 
 import sovcloud.catalog.models  # catalogue tables
 import sovcloud.inventory.models
+import sovcloud.leases
 import sovcloud.orders.models
 import sovcloud.provisioning.models
 import sovcloud.supervision.models  # noqa: F401  (notifications)

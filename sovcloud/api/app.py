@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
 from sovcloud.access import refusals
 from sovcloud.api import heap, problems
 from sovcloud.api.deps import get_actor, same_origin
+from sovcloud.api.health import Health, health
 from sovcloud.api.input_guard import InputGuard
 from sovcloud.api.request_context import RequestContext
 from sovcloud.config import Settings, get_settings
@@ -57,7 +59,8 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     """Build the app on ``settings`` (default: the environment). ``install_queue`` sends committed steps
     to the work queue (tests that run steps themselves turn it off)."""
     settings = settings or get_settings()
-    audit.service.configure(settings.secret_key.get_secret_value())
+    audit.service.configure(settings.secret_key.get_secret_value(), anchor_path=settings.audit_anchor_path,
+                            anchor_interval_s=settings.audit_anchor_interval_s)
     app = FastAPI(title="sovcloud", version="0.1.0", openapi_url=f"{API_PREFIX}/openapi.json",
                   docs_url=None, redoc_url=None, lifespan=_lifespan,
                   description="Plateforme de cloud souverain — API d'administration.")
@@ -76,10 +79,12 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        """Liveness: answers without authentication."""
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["health"], response_model=Health,
+             responses={503: {"model": Health, "description": "A worker is dead"}})
+    def healthz(request: Request) -> JSONResponse:
+        """Liveness of the API and of the workers, without authentication: 200 ``ok``, or 503 ``degraded``
+        when a worker stopped beating without stopping cleanly (or the embedded worker is down)."""
+        return health(request.app)
 
     public, private = _routers()
     for router in public:  # login, second factor, logout: the cookie is set or used, so same origin only

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import signal
 from typing import Annotated
 
 import typer
@@ -59,30 +58,46 @@ app.add_typer(catalog_app, name="catalog")
 
 @app.command()
 def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = None,
-          port: Annotated[int | None, typer.Option(help="Port (SOVCLOUD_PORT)")] = None) -> None:
-    """Serve the API (and portal) after bringing the schema up to date."""
+          port: Annotated[int | None, typer.Option(help="Port (SOVCLOUD_PORT)")] = None,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="Processus API derrière ce port")] = 1) -> None:
+    """Serve the API (and portal) after bringing the schema up to date; in the embedded mode, run and
+    supervise the worker too (restarted if it dies, stopped with the server on SIGTERM or SIGINT)."""
     import uvicorn
 
     from sovcloud import logs
     from sovcloud.api.app import create_app
     from sovcloud.migrate import upgrade
+    from sovcloud.provisioning.supervisor import EmbeddedWorker
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
     upgrade(settings.database_url)
-    child = _start_worker() if settings.embedded_worker else None
+    # uvicorn stops on SIGTERM, then raises it again once its handlers are removed: without a handler of
+    # ours that would end the process at once, before the embedded worker is stopped (an orphan per restart)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    options = {"host": host or settings.host, "port": port or settings.port, "log_config": None,
+               "proxy_headers": False}
+    embedded: EmbeddedWorker | None = None
     try:
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                    log_config=None, proxy_headers=False)
+        if workers > 1:  # several API processes: each builds its app from the environment
+            if settings.embedded_worker:
+                embedded = EmbeddedWorker()
+                embedded.start()
+            uvicorn.run("sovcloud.api.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+            return
+        application = create_app(settings)
+        if settings.embedded_worker:
+            embedded = EmbeddedWorker(application.state.sessions)
+            application.state.embedded_worker = embedded  # /healthz shows it
+            embedded.start()
+        uvicorn.run(application, **options)  # type: ignore[arg-type]
     finally:
-        if child is not None:
-            child.terminate()
-            child.wait(timeout=10)
+        if embedded is not None:
+            embedded.stop()
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
-    """The embedded mode's worker: a child process consuming the SQLite queue."""
-    return subprocess.Popen([sys.executable, "-m", "sovcloud", "worker"])
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 @db_app.command("upgrade")

@@ -14,18 +14,20 @@ from sovcloud.provisioning.models import Step
 steps = typer.Typer(help="Étapes de provisionnement.", no_args_is_help=True)
 
 
-def worker(threads: Annotated[int | None, typer.Option(help="Fils d'exécution (SOVCLOUD_WORKER_THREADS)")] = None
+def worker(threads: Annotated[int | None, typer.Option(help="Fils d'exécution (SOVCLOUD_WORKER_THREADS)")] = None,
+           parent: Annotated[int | None, typer.Option(hidden=True, help="Pid du serveur qui supervise ce worker "
+                                                      "(il s'arrête quand ce processus disparaît)")] = None,
            ) -> None:
     """Run a provisioning worker (several may run on several machines with the Redis queue)."""
     from sovcloud import logs
+    from sovcloud.audit import service as audit_service
     from sovcloud.provisioning.queue import TaskQueue
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
-    from sovcloud.audit import service as audit_service
-
-    audit_service.configure(settings.secret_key.get_secret_value())
-    TaskQueue(settings).run_worker(threads)
+    audit_service.configure(settings.secret_key.get_secret_value(), anchor_path=settings.audit_anchor_path,
+                            anchor_interval_s=settings.audit_anchor_interval_s)
+    TaskQueue(settings).run_worker(threads, parent_pid=parent)
 
 
 @steps.command("status")

@@ -8,9 +8,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from sovcloud.db import Base, IdMixin
+from sovcloud.providers.context import current as current_request_id
 
 
 class StepStatus(StrEnum):
@@ -49,5 +50,26 @@ class Step(IdMixin, Base):
     worker: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str | None] = mapped_column(String(2000))
     actor_name: Mapped[str] = mapped_column(String(120), default="system")
+    #: the request (or periodic job round) that made the step; its journal entries carry it
     request_id: Mapped[str | None] = mapped_column(String(64))
     finished_at: Mapped[datetime | None] = mapped_column()
+
+    @validates("request_id")
+    def _request_id(self, _key: str, value: str | None) -> str | None:
+        """A step made without an explicit request id serves the request (or job round) being worked on."""
+        return value or current_request_id()
+
+
+class WorkerHeartbeat(Base):
+    """A worker process that is running or died without saying so: written at its start, touched every
+    ``worker_heartbeat_s``, removed when it stops cleanly. A row not touched for a few beats is a dead
+    worker (``/healthz`` shows it); rows dead for long are forgotten by the live workers."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(80), primary_key=True)  #: "host:pid", as on the steps it runs
+    host: Mapped[str] = mapped_column(String(64))
+    pid: Mapped[int] = mapped_column()
+    queue: Mapped[str] = mapped_column(String(20))  #: sqlite | redis
+    started_at: Mapped[datetime] = mapped_column()  #: UTC
+    seen_at: Mapped[datetime] = mapped_column(index=True)  #: UTC, last beat

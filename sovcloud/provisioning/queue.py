@@ -3,8 +3,8 @@ carries step ids; the database holds the steps."""
 
 from __future__ import annotations
 
+import signal
 import threading
-import time
 
 from huey import Huey, RedisHuey, SqliteHuey
 
@@ -58,36 +58,31 @@ class TaskQueue:
         """Make this process's committed steps go onto this queue."""
         dispatch.set_dispatcher(self.enqueue)
 
-    def run_worker(self, threads: int | None = None) -> None:
-        """Consume the queue in this process (blocks), with a reaper thread."""
-        from sovcloud.db import transaction
+    def run_worker(self, threads: int | None = None, *, parent_pid: int | None = None) -> None:
+        """Consume the queue in this process (blocks until SIGTERM or SIGINT), with the periodic jobs and
+        the heartbeat in threads of their own. ``parent_pid``: stop when that process (the server that
+        started this worker) is gone."""
         from sovcloud.inventory.notifications import start_listener
-        from sovcloud.inventory.service import expiry_sweep
-        from sovcloud.inventory.sync import reconcile
-        from sovcloud.provisioning.reaper import reap
+        from sovcloud.provisioning.periodic import Periodic
 
         self.install()
         runtime = self.runtime
+        periodic = Periodic(runtime, parent_pid=parent_pid)
+        # until the consumer installs its own handlers (a clean stop on SIGTERM), SIGTERM still stops cleanly
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        try:
+            periodic.start()
+            start_listener(runtime)  # cloud notifications → inventory, when notifications_url is set
+            consumer = self.huey.create_consumer(workers=threads or self.settings.worker_threads,
+                                                 worker_type="thread", periodic=False, initial_delay=0.01,
+                                                 backoff=1.15, max_delay=0.25, check_worker_health=True)
+            log.info("worker started", worker=runtime.worker, threads=threads or self.settings.worker_threads,
+                     queue=self.settings.queue_backend)
+            consumer.run()
+        finally:
+            periodic.stop()
+            log.info("worker stopped", worker=runtime.worker)
 
-        def reaper() -> None:
-            last_reconcile = 0.0
-            while True:
-                try:
-                    reap(runtime)
-                    with transaction(runtime.sessions) as session:
-                        expiry_sweep(session)
-                    if time.monotonic() - last_reconcile >= self.settings.reconcile_interval_s:
-                        last_reconcile = time.monotonic()
-                        reconcile(runtime)
-                except Exception:  # the database may be briefly away: try again next round
-                    log.exception("reaper round failed")
-                time.sleep(self.settings.reaper_interval_s)
 
-        threading.Thread(target=reaper, name="reaper", daemon=True).start()
-        start_listener(runtime)  # cloud notifications → inventory, when notifications_url is set
-        consumer = self.huey.create_consumer(workers=threads or self.settings.worker_threads, worker_type="thread",
-                                             periodic=False, initial_delay=0.01, backoff=1.15, max_delay=0.25,
-                                             check_worker_health=True)
-        log.info("worker started", worker=runtime.worker, threads=threads or self.settings.worker_threads,
-                 queue=self.settings.queue_backend)
-        consumer.run()
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)

@@ -70,9 +70,14 @@ def run_step(rt: Runtime, step_id: str) -> None:
     step = claim(rt, step_id)
     if step is None:
         return
+    with request_context(step.request_id):  # the step's journal entries carry the request that made it
+        _run_claimed(rt, step)
+
+
+def _run_claimed(rt: Runtime, step: Step) -> None:
+    step_id = str(step.id)
     try:
-        with request_context(step.request_id):
-            outcome = _RUN[step.kind](rt, step)
+        outcome = _RUN[step.kind](rt, step)
     except perr.TransientError as exc:
         _retry(rt, step, f"{type(exc).__name__}: {exc}")
     except Busy as exc:

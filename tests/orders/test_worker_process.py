@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -23,47 +22,7 @@ from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
 from tests.conftest import service_missing
 from tests.factories import SYSTEM
-
-
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    env = dict(os.environ)
-    env.update({
-        "SOVCLOUD_DATABASE_URL": settings.database_url,
-        "SOVCLOUD_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "SOVCLOUD_QUEUE_BACKEND": settings.queue_backend,
-        "SOVCLOUD_QUEUE_PATH": str(settings.queue_path),
-        "SOVCLOUD_QUEUE_NAME": settings.queue_name,
-        "SOVCLOUD_REDIS_URL": settings.redis_url,
-        "SOVCLOUD_SIMULATOR_DATABASE_URL": settings.simulator_database_url,
-        "SOVCLOUD_SIMULATOR_BUILD_DELAY_S": str(settings.simulator_build_delay_s),
-        "SOVCLOUD_STEP_LEASE_S": str(settings.step_lease_s),
-        "SOVCLOUD_REAPER_INTERVAL_S": str(settings.reaper_interval_s),
-        "SOVCLOUD_POLL_INTERVAL_S": str(settings.poll_interval_s),
-        "SOVCLOUD_LOG_JSON": "false",
-    })
-    return env
-
-
-class Workers:
-    """Worker subprocesses started (and always stopped) by a test."""
-
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
-        self.settings, self.procs = settings, []  # type: ignore[var-annotated]
-
-    def start(self) -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([sys.executable, "-m", "sovcloud", "worker", "--threads", "2"], env=_env(self.settings),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+from tests.orders.processes import Processes, free_port, wait_for, wait_http
 
 
 @pytest.fixture
@@ -74,7 +33,7 @@ def slow_settings(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def workers(slow_settings):  # type: ignore[no-untyped-def]
-    w = Workers(slow_settings)
+    w = Processes(slow_settings)
     yield w
     w.stop()
     dispatch.set_dispatcher(None)
@@ -160,3 +119,61 @@ def test_redis_queue_with_two_workers(world, catalog, sessions, slow_settings, w
         used = set(db.scalars(select(Step.worker).where(Step.order_id.in_(ids))))
     assert len(used) == 2, used  # the two worker processes shared the queue
     assert len(make_provider(on_redis).servers(str(world.projects["a"].id))) == 10
+
+
+# --- supervision: `sovcloud serve` keeps its worker alive and takes it down with it -----------------------
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+def _worker_pid(health: dict) -> int | None:  # type: ignore[type-arg]
+    alive = [w for w in health["workers"] if w["alive"]]
+    return int(alive[0]["worker"].rsplit(":", 1)[1]) if alive else None
+
+
+def test_serve_restarts_its_dead_worker_and_stops_it_on_sigterm(sessions, slow_settings, workers, tmp_path):
+    beat = slow_settings.model_copy(update={"worker_heartbeat_s": 0.3})
+    workers.settings = beat
+    port = free_port()
+    server = workers.server(port, log=tmp_path / "serve.log", SOVCLOUD_EMBEDDED_WORKER="true")
+    health = f"http://127.0.0.1:{port}/healthz"
+    wait_http(health, timeout=90)
+    first = wait_for(lambda: _worker_pid(httpx.get(health).json()), 30, "the embedded worker beats")
+    assert httpx.get(health).json()["embedded_worker"] == "running"
+    os.kill(first, signal.SIGKILL)  # the worker dies: the server starts another
+    second = wait_for(lambda: (pid := _worker_pid(httpx.get(health).json())) != first and pid, 30,
+                      "the embedded worker is restarted")
+    assert not _alive(first) and _alive(second)
+    r = httpx.get(health)
+    assert r.status_code == 200 and r.json()["status"] == "ok", r.text  # the dead one was replaced, not missing
+    server.send_signal(signal.SIGTERM)  # what systemd and container runtimes send
+    assert server.wait(timeout=30) == 0
+    assert not _alive(second), "SIGTERM left the embedded worker running (orphaned)"
+
+
+def test_healthz_reports_a_dead_worker(sessions, slow_settings, workers):
+    from fastapi.testclient import TestClient
+
+    from sovcloud.api.app import create_app
+
+    beat = slow_settings.model_copy(update={"worker_heartbeat_s": 0.3})
+    workers.settings = beat
+    with TestClient(create_app(beat, install_queue=False)) as client:
+        proc = workers.start()
+        pid = wait_for(lambda: _worker_pid(client.get("/healthz").json()), 60, "the worker beats")
+        assert pid == proc.pid and client.get("/healthz").status_code == 200
+        os.kill(proc.pid, signal.SIGKILL)
+        r = wait_for(lambda: (x := client.get("/healthz")).status_code == 503 and x, 10, "the dead worker reported")
+        assert r.json()["status"] == "degraded"
+        assert [(w["worker"].endswith(f":{pid}"), w["alive"]) for w in r.json()["workers"]] == [(True, False)]
+        again = workers.start()  # a clean stop (SIGTERM) removes the worker's beat: not reported as dead
+        wait_for(lambda: _worker_pid(client.get("/healthz").json()) == again.pid, 60, "the new worker beats")
+        again.terminate()
+        assert again.wait(timeout=20) == 0
+        rows = [w["worker"] for w in client.get("/healthz").json()["workers"]]
+        assert not any(w.endswith(f":{again.pid}") for w in rows)
