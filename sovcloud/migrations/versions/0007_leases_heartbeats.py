@@ -1,7 +1,7 @@
 """leases and worker heartbeats
 
-Revision ID: 0006_leases_heartbeats
-Revises: 0005_resource_indexes
+Revision ID: 0007_leases_heartbeats
+Revises: 0006_identity_mfa
 Create Date: 2026-12-01 13:50:45.023669
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0006_leases_heartbeats'
-down_revision: str | None = '0005_resource_indexes'
+revision: str = '0007_leases_heartbeats'
+down_revision: str | None = '0006_identity_mfa'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
