@@ -17,6 +17,7 @@ so an extract of the central log can be given to ``verify`` as well.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import json
@@ -26,6 +27,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import structlog
 
 from sovcloud.clock import now
 from sovcloud.logs import get_logger
@@ -72,6 +75,7 @@ class _Anchoring:
 
 
 _state = _Anchoring()
+atexit.register(lambda: flush())  # a short-lived process (a CLI command) anchors its last commit too
 
 
 def configure(secret_key: str, path: Path | None, interval_s: float = 1.0) -> None:
@@ -79,6 +83,7 @@ def configure(secret_key: str, path: Path | None, interval_s: float = 1.0) -> No
     with _state.lock:
         if _state.timer is not None:
             _state.timer.cancel()
+        _write_latest()  # a head noted under the previous configuration is not lost
         _state.path, _state.interval_s = path, interval_s
         _state.key = hashlib.sha256(b"sovcloud-audit-anchor:" + secret_key.encode()).digest()
         _state.latest, _state.written_seq, _state.last_write, _state.timer = None, 0, 0.0, None
@@ -132,7 +137,8 @@ def _write_latest() -> None:
     else:
         _state.written_seq = max(_state.written_seq, seq)
     _state.last_write = time.monotonic()
-    log.info("audit checkpoint", audit_anchor=doc)
+    if structlog.is_configured():  # the servers' and workers' log stream (never a CLI command's output)
+        log.info("audit checkpoint", audit_anchor=doc)
 
 
 def read(files: Iterable[Path], extracts: Iterable[Path] = ()) -> Anchors:

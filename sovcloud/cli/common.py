@@ -102,7 +102,8 @@ def acting(settings: Settings | None = None, *, break_glass_role: Role = Role.PL
     case a command may run as the bootstrap operator (journaled too) without credentials.
     """
     settings = settings or get_settings()
-    audit.service.configure(settings.secret_key.get_secret_value())
+    audit.service.configure(settings.secret_key.get_secret_value(), anchor_path=settings.audit_anchor_path,
+                            anchor_interval_s=settings.audit_anchor_interval_s)
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     try:
@@ -154,7 +155,8 @@ def json_option(value: str) -> dict[str, Any]:
 def unit_of_work(settings: Settings | None = None) -> Iterator[tuple[Session, Settings]]:
     """One transaction; a domain error becomes a readable message and exit code 1."""
     settings = settings or get_settings()
-    audit.service.configure(settings.secret_key.get_secret_value())
+    audit.service.configure(settings.secret_key.get_secret_value(), anchor_path=settings.audit_anchor_path,
+                            anchor_interval_s=settings.audit_anchor_interval_s)
     engine = make_engine(settings.database_url)
     try:
         with transaction(make_sessionmaker(engine)) as session:

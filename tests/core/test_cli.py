@@ -23,6 +23,7 @@ GLASS = ("--break-glass", "incident 42 : reprise")
 def cli(settings, sessions, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("SOVCLOUD_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SOVCLOUD_SECRET_KEY", settings.secret_key.get_secret_value())
+    monkeypatch.setenv("SOVCLOUD_AUDIT_ANCHOR_PATH", str(settings.audit_anchor_path))
     for name in ("SOVCLOUD_TOKEN", "SOVCLOUD_BREAK_GLASS"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
