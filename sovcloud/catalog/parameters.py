@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sovcloud.catalog.models import OfferingKind, Plan
 from sovcloud.errors import ValidationFailed
+from sovcloud.messages import pydantic_message
 from sovcloud.tenancy.quotas import Limits
 
 MAX_VOLUME_GB = 16_384
@@ -126,10 +127,10 @@ def parse_parameters(kind: OfferingKind | str, parameters: Mapping[str, Any] | N
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "parameters"
-        raise ValidationFailed(f"Paramètre « {where} » invalide : {first['msg']}.", field=f"parameters.{where}",
+        raise ValidationFailed(f"Paramètre « {where} » invalide : {pydantic_message(first)}",
+                               field=f"parameters.{where}",
                                errors=[{"field": "parameters." + ".".join(str(p) for p in e["loc"]),
-                                        "message": f"Paramètre invalide : {e['msg']}."}
-                                       for e in exc.errors()[1:]]) from None
+                                        "message": pydantic_message(e)} for e in exc.errors()[1:]]) from None
 
 
 def footprint(plan: Plan, parameters: Mapping[str, Any] | None) -> Limits:

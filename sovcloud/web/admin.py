@@ -6,7 +6,8 @@ ministry's organisation is simply not found (404)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -16,9 +17,10 @@ from starlette.responses import Response
 
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import ROLE_LEVELS, Level, Role
-from sovcloud.errors import DomainError, PermissionDenied
+from sovcloud.errors import DomainError, PermissionDenied, ValidationFailed
 from sovcloud.tenancy import members, quotas, service
 from sovcloud.tenancy.models import Organisation, Project
+from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
 from sovcloud.web.pages import gauges, project_gauges
 
@@ -116,17 +118,35 @@ def project(request: Request, project_id: str) -> Response:
         return _project_page(request, session, actor, parse_id(project_id))
 
 
+#: the fields of each section's form (a refusal naming one of them is shown next to it)
+SECTION_FIELDS = {"members": ("username", "role"), "quota": tuple(f.name for f in fields(quotas.Limits)),
+                  "projects": ("name", "description")}
+
+
 def _refused(request: Request, exc: DomainError, section: str, *, org_id: uuid.UUID | None = None,
-             project_id: uuid.UUID | None = None) -> Response:
-    """Show the page again with the refusal as a readable alert in the section concerned."""
+             project_id: uuid.UUID | None = None, values: Mapping[str, Any] | None = None) -> Response:
+    """Show the page again with the refusal in the section concerned: each fault next to its field, the
+    values as typed."""
+    extra = {"error": exc, "section": section, "values": values or {},
+             "errors": forms.form_errors(exc, fields=SECTION_FIELDS.get(section, ()))}
     with acting(request) as (session, actor):
         if project_id is not None:
-            return _project_page(request, session, actor, project_id, status=exc.status, error=exc, section=section)
+            return _project_page(request, session, actor, project_id, status=exc.status, **extra)
         assert org_id is not None
-        return _org_page(request, session, actor, org_id, status=exc.status, error=exc, section=section)
+        return _org_page(request, session, actor, org_id, status=exc.status, **extra)
+
+
+def _redraw(section: str) -> forms.Redraw:
+    """How a section's form comes back when its request does not validate (a negative quota, no name)."""
+    def redraw(request: Request, failure: ValidationFailed, values: Mapping[str, Any]) -> Response:
+        org_id, project_id = request.path_params.get("org_id"), request.path_params.get("project_id")
+        return _refused(request, failure, section, values=values, org_id=parse_id(org_id) if org_id else None,
+                        project_id=parse_id(project_id) if project_id else None)
+    return redraw
 
 
 @router.post("/organisations/{org_id}/members")
+@forms.on_invalid(_redraw("members"))
 def add_org_member(request: Request, org_id: str, username: Annotated[str, Form(max_length=80)],
                    role: Annotated[Role, Form()]) -> Response:
     """Give a role on the organisation."""
@@ -140,6 +160,7 @@ def add_org_member(request: Request, org_id: str, username: Annotated[str, Form(
 
 
 @router.post("/projects/{project_id}/members")
+@forms.on_invalid(_redraw("members"))
 def add_project_member(request: Request, project_id: str, username: Annotated[str, Form(max_length=80)],
                        role: Annotated[Role, Form()]) -> Response:
     """Give a role on the project."""
@@ -174,6 +195,7 @@ def _limits(vcpus: int, ram_mb: int, storage_gb: int, instances: int, public_ips
 
 
 @router.post("/organisations/{org_id}/quota")
+@forms.on_invalid(_redraw("quota"))
 def set_org_quota(request: Request, org_id: str, vcpus: Qty, ram_mb: Qty, storage_gb: Qty, instances: Qty,
                   public_ips: Qty) -> Response:
     """Set the organisation's limits (decided by the level above)."""
@@ -188,6 +210,7 @@ def set_org_quota(request: Request, org_id: str, vcpus: Qty, ram_mb: Qty, storag
 
 
 @router.post("/projects/{project_id}/quota")
+@forms.on_invalid(_redraw("quota"))
 def set_project_quota(request: Request, project_id: str, vcpus: Qty, ram_mb: Qty, storage_gb: Qty,
                       instances: Qty, public_ips: Qty) -> Response:
     """Set the project's limits, within what its organisation has left."""
@@ -202,6 +225,7 @@ def set_project_quota(request: Request, project_id: str, vcpus: Qty, ram_mb: Qty
 
 
 @router.post("/organisations/{org_id}/projects")
+@forms.on_invalid(_redraw("projects"))
 def create_project(request: Request, org_id: str, name: Annotated[str, Form(max_length=200)],
                    description: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Create a project in the organisation."""

@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 from sovcloud.api.asgi import HttpMiddleware
 from sovcloud.config import Settings
 from sovcloud.errors import NotFound
-from sovcloud.web.common import HERE, error_page, templates
+from sovcloud.web.common import HERE, error_response, templates
 
 API_PREFIXES = ("/api/", "/healthz")
 
@@ -79,6 +79,6 @@ def mount_portal(app: FastAPI, settings: Settings) -> None:
                 raise exc
             answer = api_http_error(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
-        return error_page(request, NotFound("Cette page n'existe pas."))
+        return await error_response(request, NotFound("Cette page n'existe pas."))
 
     app.add_exception_handler(StarletteHTTPException, http_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
@@ -34,7 +35,8 @@ def _accessible_svg(svg: str) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str | None = None, done: str | None = None) -> Response:
+def login_page(request: Request, next: str | None = None, done: str | None = None,
+               expired: str | None = None) -> Response:
     """The password form (an already logged-in browser goes straight on)."""
     if request.cookies.get(SESSION_COOKIE):
         try:
@@ -43,13 +45,13 @@ def login_page(request: Request, next: str | None = None, done: str | None = Non
             return redirect(request, safe_next(next))
         except NotAuthenticated:
             pass
-    return render(request, "auth/login.html", {"next": safe_next(next), "done": done})
+    return render(request, "auth/login.html", {"next": safe_next(next), "done": done, "expired": expired == "1"})
 
 
 @router.post("/login")
 def login_submit(request: Request, username: Annotated[str, Form(max_length=80)],
                  password: Annotated[str, Form(max_length=1024)],
-                 next: Annotated[str, Form(max_length=500)] = "/") -> Response:
+                 next: Annotated[str, Form(max_length=4500)] = "/") -> Response:
     """Check the password; go on to the second factor when one is needed."""
     settings = settings_of(request)
     try:
@@ -60,29 +62,34 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=80)]
     except NotAuthenticated as exc:
         return render(request, "auth/login.html", {"next": safe_next(next), "error": exc, "username": username},
                       status=exc.status)
-    response = redirect(request, STAGE_PAGES.get(result.stage, safe_next(next)))
+    stage_page = STAGE_PAGES.get(result.stage)
+    target = safe_next(next)
+    if stage_page is not None:
+        target = stage_page + (f"?{urlencode({'next': target})}" if target != "/" else "")
+    response = redirect(request, target)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
                         samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/")
     return response
 
 
 @router.get("/login/totp")
-def totp_page(request: Request) -> Response:
-    """The second-factor form."""
+def totp_page(request: Request, next: str | None = None) -> Response:
+    """The second-factor form (it goes on to ``next`` once the code is accepted)."""
     _token(request)
-    return render(request, "auth/totp.html")
+    return render(request, "auth/totp.html", {"next": safe_next(next)})
 
 
 @router.post("/login/totp")
-def totp_submit(request: Request, code: Annotated[str, Form(max_length=12)]) -> Response:
+def totp_submit(request: Request, code: Annotated[str, Form(max_length=12)],
+                next: Annotated[str, Form(max_length=4500)] = "/") -> Response:
     """Finish the login with the authenticator's code."""
     try:
         with unit_of_work(request, write=True) as session:
             sessions.verify_totp(session, settings=settings_of(request), token=_token(request), code=code,
                                  request_id=getattr(request.state, "request_id", None))
     except DomainError as exc:
-        return render(request, "auth/totp.html", {"error": exc}, status=exc.status)
-    return redirect(request, "/")
+        return render(request, "auth/totp.html", {"error": exc, "next": safe_next(next)}, status=exc.status)
+    return redirect(request, safe_next(next))
 
 
 @router.get("/login/enrolment")

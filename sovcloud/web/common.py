@@ -8,13 +8,14 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -28,7 +29,7 @@ from sovcloud.db import transaction
 from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
 from sovcloud.supervision.notifications import unread_count
-from sovcloud.web import csrf, i18n, labels
+from sovcloud.web import csrf, forms, i18n, labels
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -167,6 +168,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "role_label": lambda r: ROLE_LABELS.get(Role(r), str(r)), "resource_labels": RESOURCE_LABELS,
         "kind_label": lambda k: KIND_LABELS.get(k, k), "can": lambda p, scope=None: _can(actor, p, scope),
         "quoted_path": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query else "")),
+        "errors": forms.FormErrors(), "values": {},
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status)
@@ -184,20 +186,78 @@ def _can(actor: Actor | None, permission: str, scope: Any) -> bool:
     return allows(actor, Permission(permission), target or PLATFORM)
 
 
+def _known_actor(request: Request) -> Actor | None:
+    """The logged-in actor of a request that failed before its page looked (so an error page keeps the
+    header, the menu and the logged-in state); None when there is no valid session."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    if actor is not None or not request.cookies.get(SESSION_COOKIE):
+        return actor
+    try:
+        with unit_of_work(request) as session, session.no_autoflush:
+            actor = current_actor(request, session)
+            request.state.unread = unread_count(session, actor=actor, cap=UNREAD_CAP)
+            session.rollback()  # an error page writes nothing, not even the session's last_seen_at
+    except DomainError:
+        return None
+    return actor
+
+
 def error_page(request: Request, exc: DomainError) -> Response:
-    """A domain error as a DSFR page (404, 403, 409...) — never a stack trace."""
-    return render(request, "errors/error.html", {"error": exc}, status=exc.status)
+    """A domain error as a DSFR page (404, 403, 409...) with the header of the logged-in user — never a stack
+    trace. Blocking (it may read the session): async callers use :func:`error_response`."""
+    return render(request, "errors/error.html", {"error": exc}, status=exc.status, actor=_known_actor(request))
 
 
-def login_redirect(request: Request, exc: NotAuthenticated) -> Response:
-    """Send an unauthenticated browser to the right login step."""
+async def error_response(request: Request, exc: DomainError) -> Response:
+    """:func:`error_page` from async code (the session is read in a worker thread)."""
+    return await run_in_threadpool(error_page, request, exc)
+
+
+#: form fields never carried back through the login page
+_NOT_CARRIED = frozenset({csrf.FIELD, "password", "code", "new_password", "current_password"})
+_CARRIED_CHARS = 4000
+
+
+def _resume_path(request: Request, form: FormData | None) -> str | None:
+    """Where to go back after logging in again: the page the user was on, with what they had typed."""
+    if request.method == "GET":
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    origin = request.headers.get("hx-current-url") or request.headers.get("referer") or ""
+    parts = urlsplit(origin)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    path = safe_next(parts.path, "")
+    if not path or path in ("/", "/login"):
+        return None
+    typed = [(k, v) for k, v in (form.multi_items() if form is not None else [])
+             if isinstance(v, str) and k not in _NOT_CARRIED]
+    query = urlencode(typed) if typed else parts.query
+    return path + (f"?{query}" if query and len(query) <= _CARRIED_CHARS else "")
+
+
+def login_redirect(request: Request, exc: NotAuthenticated, form: FormData | None = None) -> Response:
+    """Send an unauthenticated browser to the right login step. A browser whose session expired comes back,
+    once logged in again, to the page it was on with what it had typed (a form sent after the expiry
+    returns as its page, filled in) and the login page says the session expired."""
     if isinstance(exc, MfaRequired):
         stage = exc.extra.get("stage")
         return redirect(request, "/login/totp" if stage == LoginStage.TOTP_REQUIRED else "/login/enrolment")
-    target = "/login"
-    if request.method == "GET" and request.url.path not in ("/", "/login"):
-        target += "?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    return redirect(request, target)
+    params: dict[str, str] = {}
+    resume = _resume_path(request, form)
+    if resume and request.url.path not in ("/", "/login"):
+        params["next"] = resume
+    if request.cookies.get(SESSION_COOKIE):
+        params["expired"] = "1"
+        if "next" in params:
+            params["next"] += ("&" if "?" in params["next"] else "?") + "resumed=1"
+    return redirect(request, "/login" + (f"?{urlencode(params, safe='/')}" if params else ""))
+
+
+async def _form_of(request: Request) -> FormData | None:
+    if request.method in ("GET", "HEAD") or not request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        return None
+    return await request.form()
 
 
 Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -205,22 +265,41 @@ Endpoint = Callable[[Request], Coroutine[Any, Any, Response]]
 
 class PortalRoute(APIRoute):
     """Portal routes: every unsafe request passes the CSRF check first; domain errors become pages
-    (login redirect, 404, 403, readable alert), not problem documents."""
+    (login redirect, 404, 403, readable alert), not problem documents. A form whose request does not
+    validate comes back as its page with the errors in French next to the fields when its handler says how
+    (:func:`sovcloud.web.forms.on_invalid`); otherwise it is an error page in French, never pydantic's."""
 
     def get_route_handler(self) -> Endpoint:
         handler = super().get_route_handler()
+        redraw = forms.redraw_of(self.endpoint)
 
         async def portal_handler(request: Request) -> Response:
             try:
                 await csrf.check(request)
                 return await handler(request)
             except NotAuthenticated as exc:
-                return login_redirect(request, exc)
+                return login_redirect(request, exc, await _form_of(request))
             except DomainError as exc:
                 await run_in_threadpool(journal_request_refusal, request, exc)  # a refused write is journaled
-                return error_page(request, exc)
+                return await error_response(request, exc)
             except RequestValidationError as exc:
-                fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-                return error_page(request, ValidationFailed(f"Champ(s) invalide(s) : {fields}."))
+                lang = i18n.language(request)
+                failure = forms.as_failure(exc, i18n.translator(lang), lang)
+                form = await _form_of(request)
+                if redraw is None or form is None:
+                    return await error_response(request, failure)
+                values = ImmutableMultiDict([(k, v) for k, v in form.multi_items()
+                                             if isinstance(v, str) and k != csrf.FIELD])
+                return await _redraw(redraw, request, failure, values)
 
         return portal_handler
+
+
+async def _redraw(redraw: forms.Redraw, request: Request, failure: ValidationFailed,
+                  values: ImmutableMultiDict[str, str]) -> Response:
+    try:
+        return await run_in_threadpool(redraw, request, failure, values)
+    except NotAuthenticated as exc:
+        return login_redirect(request, exc, await _form_of(request))
+    except DomainError as exc:
+        return await error_response(request, exc)

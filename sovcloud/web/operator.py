@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from sqlalchemy.orm import Session
+from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -24,6 +26,7 @@ from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.supervision import capacity
+from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of
 from sovcloud.web.labels import DONE, OFFERING_KINDS
 
@@ -99,7 +102,21 @@ def _conditions(min_cost: str, headroom: str, classifications: list[str], sites:
     return conditions
 
 
+#: the API's names of a rule's fields, as the form calls them
+RULE_ALIASES = {"headroom": "max_quota_headroom_pct", "conditions.min_monthly_cost": "min_monthly_cost"}
+RULE_FIELDS = ("name", "position", "outcome", "approver_role", "approvals_required", "min_monthly_cost",
+               "max_quota_headroom_pct", "classifications", "sites", "offering_kinds")
+
+
+def _rule_refused(request: Request, exc: DomainError, values: Mapping[str, Any]) -> Response:
+    """The policy page again, the new rule's form filled as it was typed, each fault next to its field."""
+    errors = forms.form_errors(exc, fields=RULE_FIELDS, aliases=RULE_ALIASES)
+    with acting(request) as (session, actor):
+        return _rules_page(request, session, actor, status=exc.status, error=exc, errors=errors, values=values)
+
+
 @router.post("/operator/rules")
+@forms.on_invalid(_rule_refused)
 def add_rule(request: Request, name: Annotated[str, Form(min_length=1, max_length=120)],
              position: Annotated[int, Form(ge=0, le=100_000)], outcome: Annotated[RuleOutcome, Form()],
              approver_role: Annotated[str, Form(max_length=40)] = "",
@@ -118,8 +135,12 @@ def add_rule(request: Request, name: Annotated[str, Form(min_length=1, max_lengt
                                  conditions=conditions, approver_role=approver_role or None,
                                  approvals_required=approvals_required)
     except DomainError as exc:
-        with acting(request) as (session, actor):
-            return _rules_page(request, session, actor, status=exc.status, error=exc, form_name=name)
+        typed = [("name", name), ("position", str(position)), ("outcome", outcome.value),
+                 ("approver_role", approver_role), ("approvals_required", str(approvals_required)),
+                 ("min_monthly_cost", min_monthly_cost), ("max_quota_headroom_pct", max_quota_headroom_pct)]
+        for key, chosen in (("classifications", classifications), ("sites", sites), ("offering_kinds", offering_kinds)):
+            typed += [(key, v) for v in chosen or []]
+        return _rule_refused(request, exc, ImmutableMultiDict(typed))
     return redirect(request, "/operator/rules?done=rule_created")
 
 

@@ -29,6 +29,7 @@ from sovcloud.tenancy import quotas
 from sovcloud.tenancy import service as tenancy
 from sovcloud.tenancy.models import Project
 from sovcloud.tenancy.quotas import Limits
+from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, redirect, render
 
 router = APIRouter(route_class=PortalRoute)
@@ -204,11 +205,17 @@ def _quote_or_error(session: Session, actor: Actor, ctx: dict[str, Any]) -> tupl
         return None, exc
 
 
+#: the API's names of the order's fields, as the form calls them
+FIELD_ALIASES = {"site_preference": "site", "items": "plan_id", "kind": "offering_id"}
+FORM_FIELDS = frozenset(f.name for f in fields(OrderForm))
+
+
 def _page(request: Request, form: OrderForm, *, error: DomainError | None = None) -> Response:
     with acting(request) as (session, actor):
         ctx = _context(session, actor, form)
         ctx["quote"], ctx["quote_error"] = _quote_or_error(session, actor, ctx)
-        return render(request, "orders/new.html", {**ctx, "error": error},
+        errors = forms.form_errors(error, fields=FORM_FIELDS, aliases=FIELD_ALIASES) if error else forms.FormErrors()
+        return render(request, "orders/new.html", {**ctx, "error": error, "errors": errors},
                       status=error.status if error else 200, actor=actor)
 
 
@@ -232,11 +239,24 @@ async def order_estimate(request: Request) -> Response:
     return await run_in_threadpool(_estimate, request, form)
 
 
+def _uuid(value: str, name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        raise ValidationFailed("Choisissez une valeur proposée.", field=name) from None
+
+
+def _classification(value: str) -> Classification:
+    try:
+        return Classification(value or Classification.STANDARD.value)
+    except ValueError:
+        raise ValidationFailed("Choisissez une classification proposée.", field="classification") from None
+
+
 def _place(request: Request, form: OrderForm) -> Response:
     try:
         with acting(request, write=True) as (session, actor):
-            plan_id = uuid.UUID(form.plan_id) if form.plan_id else None
-            project_id = uuid.UUID(form.project_id) if form.project_id else None
+            plan_id, project_id = _uuid(form.plan_id, "plan_id"), _uuid(form.project_id, "project_id")
             if plan_id is None or project_id is None:
                 raise ValidationFailed("Choisissez un projet et un gabarit.", field="plan_id")
             project = tenancy.get_project(session, actor=actor, project_id=project_id)
@@ -244,12 +264,11 @@ def _place(request: Request, form: OrderForm) -> Response:
             item = service.ItemIn(plan_id=plan.id, name=form.name, count=form.number("count", "Quantité"),
                                   parameters=form.parameters(plan.offering.kind))
             order = service.create_order(session, actor=actor, project_id=project_id, items=[item], title=form.title,
-                                         classification=Classification(form.classification or "standard"),
+                                         classification=_classification(form.classification),
                                          site_preference=form.site or None, end_date=form.end(), submit=True)
             target = f"/orders/{order.id}?done=created"
-    except (DomainError, ValueError) as exc:
-        error = exc if isinstance(exc, DomainError) else ValidationFailed("Champ invalide.")
-        return _page(request, form, error=error)
+    except DomainError as exc:
+        return _page(request, form, error=exc)
     return redirect(request, target)
 
 

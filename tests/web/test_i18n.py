@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from sovcloud.errors import DomainError
+from sovcloud.messages import DEFAULT_MESSAGE, PYDANTIC_MESSAGES
 from sovcloud.web import admin, common, labels
 from sovcloud.web.csrf import CsrfRefused
 from sovcloud.web.i18n_en import MESSAGES
@@ -41,5 +42,6 @@ def test_every_message_is_translated():
                   labels.OFFERING_KINDS, labels.CLASSIFICATIONS, labels.OUTCOMES, labels.DECISIONS, labels.ACTIONS,
                   labels.DONE):
         python_labels |= set(table.values())
+    python_labels |= {*PYDANTIC_MESSAGES.values(), DEFAULT_MESSAGE}
     missing = sorted((_template_messages() | python_labels | _errors()) - MESSAGES.keys())
     assert not missing, missing

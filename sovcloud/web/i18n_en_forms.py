@@ -1,0 +1,33 @@
+"""English text of the portal's messages about forms: refused fields, expired sessions."""
+
+MESSAGES: dict[str, str] = {
+    "Corrigez les champs signalés ci-dessous.": "Correct the fields marked below.",
+    "Le formulaire contient des erreurs : corrigez les champs signalés.":
+        "The form has errors: correct the fields marked.",
+    "Session expirée": "Session expired",
+    "Votre session a expiré : reconnectez-vous pour reprendre là où vous en étiez, avec ce que vous aviez saisi.":
+        "Your session has expired: sign in again to carry on where you were, with what you had typed.",
+    "Session expirée : vous avez été reconnecté. Ce que vous aviez saisi est repris ci-dessous ; vérifiez-le avant "
+    "de valider.": "Session expired: you are signed in again. What you had typed is shown below; check it before "
+                   "sending.",
+    # pydantic's faults (sovcloud.messages)
+    "Ce champ est obligatoire.": "This field is required.",
+    "{min_length} caractères au moins.": "At least {min_length} characters.",
+    "{max_length} caractères au plus.": "At most {max_length} characters.",
+    "Un nombre entier est attendu.": "A whole number is expected.",
+    "Un nombre est attendu.": "A number is expected.",
+    "La valeur doit être supérieure ou égale à {ge}.": "The value must be at least {ge}.",
+    "La valeur doit être supérieure à {gt}.": "The value must be greater than {gt}.",
+    "La valeur doit être inférieure ou égale à {le}.": "The value must be at most {le}.",
+    "La valeur doit être inférieure à {lt}.": "The value must be less than {lt}.",
+    "Choisissez une des valeurs proposées.": "Choose one of the values offered.",
+    "Oui ou non attendu.": "Yes or no expected.",
+    "Identifiant invalide.": "Invalid identifier.",
+    "Date invalide (format attendu : AAAA-MM-JJ).": "Invalid date (expected format: YYYY-MM-DD).",
+    "Champ inconnu.": "Unknown field.",
+    "Format invalide.": "Invalid format.",
+    "{max_length} éléments au plus.": "At most {max_length} items.",
+    "{min_length} éléments au moins.": "At least {min_length} items.",
+    "Un texte est attendu.": "A text is expected.",
+    "Valeur invalide.": "Invalid value.",
+}
