@@ -279,6 +279,23 @@ def list_price_lists(session: Session, *, actor: Actor, group_id: uuid.UUID | No
     return list(session.scalars(query))
 
 
+def price_list_in_force(session: Session, *, actor: Actor, group_id: uuid.UUID | None = None,
+                        at: datetime | None = None) -> PriceList | None:
+    """The published price list of a group (the default list when ``group_id`` is None) valid at ``at`` (now by
+    default): the one whose validity started last, if any (catalogue managers only).
+
+    Raises:
+        PermissionDenied: the actor is not a catalogue manager.
+    """
+    authorize(actor, Permission.CATALOG_MANAGE)
+    at = at or now()
+    query = (select(PriceList).where(_same_group(group_id), PriceList.status == PriceListStatus.PUBLISHED,
+                                     PriceList.valid_from <= at,
+                                     PriceList.valid_until.is_(None) | (PriceList.valid_until > at))
+             .order_by(PriceList.valid_from.desc(), PriceList.version.desc()).limit(1))
+    return session.scalar(query)
+
+
 def prices_for(session: Session, *, organisation_id: uuid.UUID, plan_ids: Sequence[uuid.UUID],
                at: datetime) -> dict[uuid.UUID, PlanPrice]:
     """The applicable price of each plan for the organisation at ``at`` (plans without one are left out)."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sovcloud import audit
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission
-from sovcloud.access.service import authorize, scoped, tenant_filter
+from sovcloud.access.service import allows, authorize, scoped, tenant_filter
 from sovcloud.catalog.models import Plan
 from sovcloud.clock import now
 from sovcloud.errors import Conflict, ValidationFailed
@@ -68,6 +68,24 @@ def get_resource(session: Session, *, actor: Actor, resource_id: uuid.UUID) -> R
     return resource
 
 
+def may_operate(actor: Actor, resource: Resource) -> bool:
+    """Whether ``actor`` may act on ``resource`` now (day-2 actions, deletion): the rule :func:`request_action`
+    and :func:`delete_resource` apply, asked by the pages so that they offer only what will be accepted."""
+    return resource.state == ResourceState.ACTIVE and allows(actor, Permission.RESOURCE_OPERATE, resource.scope)
+
+
+def resize_plans(session: Session, *, actor: Actor, resource: Resource) -> list[Plan]:
+    """The plans ``resource`` may be resized to: the other active plans of its offering (none for what is not
+    a server, or for an actor who may not operate it)."""
+    if resource.kind != "server" or resource.plan_id is None or not may_operate(actor, resource):
+        return []
+    current = session.get(Plan, resource.plan_id)
+    if current is None:
+        return []
+    return list(session.scalars(select(Plan).where(Plan.offering_id == current.offering_id, Plan.active,
+                                                   Plan.id != current.id).order_by(Plan.vcpus, Plan.ram_mb, Plan.code)))
+
+
 def _operable(session: Session, actor: Actor, resource_id: uuid.UUID) -> Resource:
     resource = scoped(session, Resource, actor).get(resource_id, for_update=True)
     authorize(actor, Permission.RESOURCE_OPERATE, resource)
@@ -97,7 +115,7 @@ def request_action(session: Session, *, actor: Actor, resource_id: uuid.UUID, ac
     if action in ("stop", "reboot") and resource.status == "SHUTOFF":
         raise Conflict("Le serveur est déjà arrêté.")
     if action == "resize":
-        params.update(_resize_params(session, resource, params))
+        params.update(_resize_params(session, actor, resource, params))
     if action in ("attach", "detach"):
         volume = scoped(session, Resource, actor).get(params.get("volume_id", ""))
         if volume.kind != "volume" or volume.project_id != resource.project_id or volume.provider_id is None:
@@ -116,13 +134,17 @@ def request_action(session: Session, *, actor: Actor, resource_id: uuid.UUID, ac
     return step
 
 
-def _resize_params(session: Session, resource: Resource, params: dict[str, Any]) -> dict[str, Any]:
-    plan = session.get(Plan, uuid.UUID(str(params.get("plan_id")))) if params.get("plan_id") else None
+def _resize_params(session: Session, actor: Actor, resource: Resource, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        plan_id = uuid.UUID(str(params.get("plan_id")))
+    except ValueError:
+        raise ValidationFailed("Choisissez le nouveau gabarit.", field="plan_id") from None
     current = session.get(Plan, resource.plan_id) if resource.plan_id else None
-    if plan is None or current is None or plan.offering_id != current.offering_id or not plan.active:
-        raise ValidationFailed("Choisissez un autre gabarit de la même offre.", field="plan_id")
-    if plan.id == current.id:
+    if current is not None and plan_id == current.id:
         raise Conflict("Le serveur a déjà ce gabarit.")
+    plan = next((p for p in resize_plans(session, actor=actor, resource=resource) if p.id == plan_id), None)
+    if plan is None or current is None:
+        raise ValidationFailed("Choisissez un autre gabarit de la même offre.", field="plan_id")
     storage = resource.storage_gb - current.disk_gb + plan.disk_gb
     delta = Limits(vcpus=max(plan.vcpus - resource.vcpus, 0), ram_mb=max(plan.ram_mb - resource.ram_mb, 0),
                    storage_gb=max(storage - resource.storage_gb, 0))

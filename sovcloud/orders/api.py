@@ -9,13 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from sovcloud.api.deps import CurrentActor, DbSession
-from sovcloud.orders import policies, service
+from sovcloud.orders import policies, quotes, service
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.schemas import (
     DecisionIn,
     ItemOutcomeRead,
     OrderCreate,
     OrderRead,
+    QuoteIn,
+    QuoteRead,
     RuleIn,
     RuleRead,
     RuleUpdate,
@@ -31,6 +33,12 @@ def place_order(body: OrderCreate, session: DbSession, actor: CurrentActor) -> O
     items = [service.ItemIn(**i.model_dump()) for i in body.items]
     order = service.create_order(session, actor=actor, items=items, **body.model_dump(exclude={"items"}))
     return OrderRead.model_validate(order)
+
+
+@router.post("/orders/quote", response_model=QuoteRead)
+def quote_order(body: QuoteIn, session: DbSession, actor: CurrentActor) -> QuoteRead:
+    """Estimate an order before placing it, and check it fits in the project's quota (nothing is recorded)."""
+    return QuoteRead.model_validate(quotes.quote(session, actor=actor, **body.model_dump()))
 
 
 @router.get("/orders", response_model=Page[OrderRead])

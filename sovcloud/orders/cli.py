@@ -44,6 +44,27 @@ def place(project: Annotated[uuid.UUID, typer.Argument(help="Id du projet")],
         render([_row(order)], output)
 
 
+@orders.command("quote")
+def quote(project: Annotated[str, typer.Argument(help="Id du projet")],
+          plan: Annotated[str, typer.Option(help="Id du plan du catalogue")],
+          count: int = 1,
+          parameters: Annotated[str, typer.Option(help='Paramètres JSON, ex. {"image": "debian-12"}')] = "{}",
+          output: OutputOpt = Output.table) -> None:
+    """Estimate an order and check it fits in the project's quota (nothing is recorded)."""
+    from sovcloud.orders import quotes
+
+    try:
+        params = json.loads(parameters)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"JSON invalide : {exc}") from None
+    with unit_of_work() as (session, _):
+        found = quotes.quote(session, actor=cli_actor(), project_id=uuid.UUID(project), plan_id=uuid.UUID(plan),
+                             parameters=params, count=count)
+        render([{"resource": line.key, "needed": line.needed, "left": line.left, "ok": line.ok}
+                for line in found.lines] + [{"resource": "EUR/mois", "needed": found.monthly, "left": "",
+                                             "ok": found.fits}], output)
+
+
 @orders.command("list")
 def list_(status: Annotated[OrderStatus | None, typer.Option(help="État")] = None, limit: LimitOpt = 50,
           output: OutputOpt = Output.table) -> None:

@@ -133,3 +133,34 @@ class RuleRead(BaseModel):
     approver_role: str | None
     approvals_required: int = Field(description="0 for rules that do not ask for approval")
     enabled: bool
+
+
+class QuoteIn(BaseModel):
+    project_id: uuid.UUID = Field(description="Project the order would be placed in")
+    plan_id: uuid.UUID = Field(description="Catalogue plan")
+    count: int = Field(default=1, ge=1, le=50, description="How many identical resources")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
+
+
+class QuotaLineRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str = Field(description="Quota resource: vcpus, ram_mb, storage_gb, instances, public_ips")
+    needed: int = Field(description="What the order would take")
+    left: int = Field(description="What the project has left before it")
+    limit: int = Field(description="The project's limit")
+    ok: bool
+
+
+class QuoteRead(BaseModel):
+    """What an order would cost (prices in force now) and whether it fits in the project's quota."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    unit_hourly: Decimal = Field(description="EUR per hour, one resource")
+    unit_monthly: Decimal = Field(description="EUR per month (730 h), one resource")
+    hourly: Decimal = Field(description="EUR per hour, all of them")
+    monthly: Decimal = Field(description="EUR per month (730 h), all of them")
+    count: int
+    fits: bool = Field(description="Whether the project's quota has room for it")
+    lines: list[QuotaLineRead]

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
@@ -16,9 +16,10 @@ from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import allows, authorize, grant_covers, scoped, tenant_filter
 from sovcloud.catalog.parameters import parse_parameters
-from sovcloud.catalog.pricing import estimate, orderable_plan
+from sovcloud.catalog.pricing import orderable_plan
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
+from sovcloud.inventory.models import COUNTED, Resource
 from sovcloud.orders import policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,
@@ -30,13 +31,15 @@ from sovcloud.orders.choices import (
 )
 from sovcloud.orders.errors import InvalidTransition
 from sovcloud.orders.models import Approval, Order, OrderItem
+from sovcloud.orders.quotes import MAX_COUNT, price_items
 from sovcloud.supervision.notifications import notify
 from sovcloud.tenancy.models import Project
-from sovcloud.tenancy.quotas import Limits
 
-MAX_COUNT = 50
 MAX_TITLE = 200
 SITES = ("site-a", "site-b")
+#: states an order can still be cancelled in (before its provisioning starts)
+CANCELLABLE = frozenset({OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL,
+                         OrderStatus.APPROVED})
 
 
 @dataclass(frozen=True)
@@ -137,18 +140,12 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
     if order.status != OrderStatus.DRAFT:
         raise InvalidTransition("Seul un brouillon peut être soumis.")
     at = now()
-    total_hourly, total_monthly, footprint = Decimal(0), Decimal(0), Limits()
-    kinds: set[str] = set()
-    for item in order.items:
-        quote = estimate(session, organisation_id=order.organisation_id, plan_id=item.plan_id,
-                         parameters=item.parameters, at=at)
-        item.kind = quote.offering_kind
-        kinds.add(item.kind)
-        item.estimate_monthly = quote.monthly * item.count
-        total_hourly += quote.hourly * item.count
-        total_monthly += item.estimate_monthly
-        for _ in range(item.count):
-            footprint = footprint + quote.footprint
+    priced = price_items(session, organisation_id=order.organisation_id, at=at,
+                         items=[(i.plan_id, i.parameters, i.count) for i in order.items])
+    for item, line in zip(order.items, priced.items, strict=True):
+        item.kind = line.estimate.offering_kind
+        item.estimate_monthly = line.monthly
+    total_hourly, total_monthly, footprint, kinds = priced.hourly, priced.monthly, priced.footprint, priced.kinds
     quota, used = usage.check(session, order.project_id, footprint)
     after = used + footprint
     order.estimate_hourly, order.estimate_monthly = total_hourly, total_monthly
@@ -232,6 +229,14 @@ def decide(session: Session, *, actor: Actor, order_id: uuid.UUID, decision: Dec
     return order
 
 
+def may_cancel(actor: Actor, order: Order) -> bool:
+    """Whether ``actor`` may cancel ``order`` now: before its provisioning starts, as its requester or as an
+    approver of its project (the rule :func:`cancel_order` applies; pages ask it to offer the button)."""
+    if OrderStatus(order.status) not in CANCELLABLE:
+        return False
+    return actor.user_id == order.requester_id or allows(actor, Permission.ORDER_APPROVE, order.scope)
+
+
 def cancel_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Order:
     """Cancel an order before its provisioning starts; its quota is released.
 
@@ -243,8 +248,11 @@ def cancel_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Orde
     order = scoped(session, Order, actor).get(order_id, for_update=True)
     if actor.user_id != order.requester_id:
         authorize(actor, Permission.ORDER_APPROVE, order)
-    if order.status in (OrderStatus.PROVISIONING,):
+    if OrderStatus(order.status) == OrderStatus.PROVISIONING:
         raise InvalidTransition("La livraison a commencé : la commande ne peut plus être annulée.")
+    if OrderStatus(order.status) not in CANCELLABLE:
+        raise InvalidTransition(f"Commande {LABELS_FR[OrderStatus(order.status)].lower()} : elle ne peut plus "
+                                "être annulée.", status=order.status)
     transition(session, order, OrderStatus.CANCELLED, actor=actor)
     return order
 
@@ -273,6 +281,15 @@ def orders_query(actor: Actor, *, project_id: uuid.UUID | None = None, status: O
     if before is not None:
         query = query.where((Order.created_at < before[0]) | ((Order.created_at == before[0]) & (Order.id < before[1])))
     return query
+
+
+def monthly_estimate(session: Session, *, actor: Actor) -> Decimal:
+    """This month's cost, estimated: the monthly estimates of the delivered orders the actor sees whose
+    resources are still there."""
+    holding = exists().where(Resource.order_id == Order.id, Resource.state.in_(COUNTED))
+    query = (orders_query(actor, status=OrderStatus.COMPLETED).where(holding).order_by(None)
+             .with_only_columns(func.coalesce(func.sum(Order.estimate_monthly), 0)))
+    return Decimal(session.scalar(query) or 0)
 
 
 def inbox(session: Session, *, actor: Actor, limit: int = 200) -> list[Order]:

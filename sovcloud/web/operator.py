@@ -20,8 +20,6 @@ from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import authorize
 from sovcloud.catalog import pricing
 from sovcloud.catalog import service as catalog
-from sovcloud.catalog.models import PriceListStatus
-from sovcloud.clock import now
 from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import Classification, RuleOutcome
@@ -175,10 +173,7 @@ def catalogue(request: Request) -> Response:
     """Offerings, plans and the prices of the default list in force (read-only)."""
     with acting(request) as (session, actor):
         offerings = catalog.list_offerings(session, actor=actor, include_retired=True)
-        at = now()
-        lists = pricing.list_price_lists(session, actor=actor, default_only=True, status=PriceListStatus.PUBLISHED)
-        current = next((pl for pl in lists if pl.valid_from and pl.valid_from <= at
-                        and (pl.valid_until is None or pl.valid_until > at)), None)
+        current = pricing.price_list_in_force(session, actor=actor)
         prices: dict[uuid.UUID, tuple[Decimal, Decimal]] = {
             p.plan_id: (p.per_hour, p.per_gb_month) for p in (current.prices if current else [])}
         return render(request, "operator/catalogue.html", {"offerings": offerings, "price_list": current,

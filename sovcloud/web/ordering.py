@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,12 +22,10 @@ from sovcloud.access.service import allows
 from sovcloud.catalog import pricing
 from sovcloud.catalog.models import Offering, Plan
 from sovcloud.errors import DomainError, ValidationFailed
-from sovcloud.orders import service, usage
+from sovcloud.orders import quotes, service
 from sovcloud.orders.choices import Classification
-from sovcloud.tenancy import quotas
 from sovcloud.tenancy import service as tenancy
 from sovcloud.tenancy.models import Project
-from sovcloud.tenancy.quotas import Limits
 from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, redirect, render
 
@@ -121,58 +118,9 @@ def _rule(line: str) -> dict[str, Any]:
     return rule
 
 
-@dataclass(frozen=True)
-class QuotaLine:
-    key: str
-    needed: int  #: what the order takes
-    left: int  #: what the project has left before it
-    limit: int
-
-    @property
-    def ok(self) -> bool:
-        return self.needed <= self.left
-
-
-@dataclass(frozen=True)
-class Quote:
-    """The estimate and quota check shown beside the form."""
-
-    unit_hourly: Decimal
-    unit_monthly: Decimal
-    monthly: Decimal
-    hourly: Decimal
-    count: int
-    lines: list[QuotaLine]
-
-    @property
-    def fits(self) -> bool:
-        return all(line.ok for line in self.lines)
-
-
 def _orderable_projects(session: Session, actor: Actor) -> list[Project]:
     projects = session.scalars(tenancy.projects_query(actor).limit(PROJECT_LIMIT))
     return [p for p in projects if allows(actor, Permission.ORDER_CREATE, p.scope)]
-
-
-def quote(session: Session, actor: Actor, project: Project, plan_id: uuid.UUID, form: OrderForm, kind: str) -> Quote:
-    """Price ``count`` × the plan with the form's parameters, and compare usage + footprint × count to the quota.
-
-    Raises:
-        NotFound / PermissionDenied / ValidationFailed / PriceUnavailable: from ``estimate_for`` and the quota.
-    """
-    count = form.number("count", "Quantité")
-    if not 1 <= count <= service.MAX_COUNT:
-        raise ValidationFailed(f"Quantité entre 1 et {service.MAX_COUNT}.", field="count")
-    estimate = pricing.estimate_for(session, actor=actor, organisation_id=project.organisation_id, plan_id=plan_id,
-                                    parameters=form.parameters(kind))
-    limit = quotas.quota_status(session, actor=actor, project_id=project.id).limits
-    used = usage.usage(session, project.id)
-    total = Limits()
-    for _ in range(count):
-        total = total + estimate.footprint
-    lines = [QuotaLine(f.name, getattr(total, f.name), max(getattr(limit, f.name) - getattr(used, f.name), 0),
-                       getattr(limit, f.name)) for f in fields(Limits) if getattr(total, f.name)]
-    return Quote(estimate.hourly, estimate.monthly, estimate.monthly * count, estimate.hourly * count, count, lines)
 
 
 def _context(session: Session, actor: Actor, form: OrderForm) -> dict[str, Any]:
@@ -196,11 +144,15 @@ def _context(session: Session, actor: Actor, form: OrderForm) -> dict[str, Any]:
             "classifications": [c.value for c in Classification], "priced": priced}
 
 
-def _quote_or_error(session: Session, actor: Actor, ctx: dict[str, Any]) -> tuple[Quote | None, DomainError | None]:
+def _quote_or_error(session: Session, actor: Actor,
+                    ctx: dict[str, Any]) -> tuple[quotes.Quote | None, DomainError | None]:
     if ctx["project"] is None or ctx["plan"] is None:
         return None, ValidationFailed("Choisissez un projet et un gabarit.", field="plan_id")
+    form: OrderForm = ctx["form"]
     try:
-        return quote(session, actor, ctx["project"], ctx["plan"].id, ctx["form"], ctx["offering"].kind), None
+        return quotes.quote(session, actor=actor, project_id=ctx["project"].id, plan_id=ctx["plan"].id,
+                            parameters=form.parameters(ctx["offering"].kind),
+                            count=form.number("count", "Quantité")), None
     except DomainError as exc:
         return None, exc
 

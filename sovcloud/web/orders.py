@@ -31,8 +31,6 @@ router = APIRouter(route_class=PortalRoute)
 PAGE = 25
 PROJECT_LIMIT = 300
 ORDER_RESOURCES = 200
-#: orders the requester (or an approver) may still cancel
-CANCELLABLE = frozenset({OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED})
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -94,8 +92,7 @@ def _detail_context(session: Session, actor: Actor, order: Order) -> dict[str, A
     return {"order": order, "plans": plans, "resources": _resources(session, actor, order),
             "live": status in ORDER_LIVE, "waiting": status in ORDER_WAITING,
             "may_approve": service.may_approve(actor, order),
-            "may_cancel": status in CANCELLABLE and (actor.user_id == order.requester_id
-                                                     or service.may_approve(actor, order))}
+            "may_cancel": service.may_cancel(actor, order)}
 
 
 def _detail(request: Request, order_id: uuid.UUID, *, status: int = 200, **extra: Any) -> Response:

@@ -4,10 +4,8 @@ notices, personal data, cookies)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from decimal import Decimal
 
 from fastapi import APIRouter
-from sqlalchemy import exists, func
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,10 +14,8 @@ from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission
 from sovcloud.access.service import allows
 from sovcloud.errors import PermissionDenied
-from sovcloud.inventory.models import COUNTED, Resource
 from sovcloud.orders import service as orders
 from sovcloud.orders import usage
-from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.models import Order
 from sovcloud.tenancy import quotas, service
 from sovcloud.tenancy.models import Organisation, Project
@@ -74,14 +70,6 @@ def project_cards(session: Session, actor: Actor, projects: list[Project]) -> li
                  for f in fields(quotas.Limits)]) for p in readable]
 
 
-def monthly_estimate(session: Session, actor: Actor) -> Decimal:
-    """This month's cost, estimated: the monthly estimates of the delivered orders I see whose resources live."""
-    holding = exists().where(Resource.order_id == Order.id, Resource.state.in_(COUNTED))
-    query = (orders.orders_query(actor, status=OrderStatus.COMPLETED).where(holding).order_by(None)
-             .with_only_columns(func.coalesce(func.sum(Order.estimate_monthly), 0)))
-    return Decimal(session.scalar(query) or 0)
-
-
 def recent_orders(session: Session, actor: Actor) -> tuple[list[Order], bool]:
     """My latest orders, and whether one of them is still moving (the list then refreshes itself)."""
     rows = list(session.scalars(orders.orders_query(actor, mine=True).limit(RECENT_ORDERS)))
@@ -114,7 +102,7 @@ def dashboard(request: Request) -> Response:
         recent, live = recent_orders(session, actor)
         context = {"projects": project_cards(session, actor, projects[:DASHBOARD_PROJECTS]), "more": more,
                    "organisations": _own_organisations(session, actor), "recent": recent, "live": live,
-                   "monthly": monthly_estimate(session, actor)}
+                   "monthly": orders.monthly_estimate(session, actor=actor)}
         return render(request, "pages/dashboard.html", context)
 
 

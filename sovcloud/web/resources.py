@@ -16,9 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sovcloud.access.actor import Actor
-from sovcloud.catalog import service as catalog
-from sovcloud.catalog.models import Plan
-from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.errors import DomainError
 from sovcloud.inventory import service
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.pagination import decode_cursor, encode_cursor
@@ -132,22 +130,12 @@ def resources_table(request: Request) -> Response:
     return response
 
 
-def _resize_plans(session: Session, actor: Actor, resource: Resource) -> list[Plan]:
-    if resource.kind != "server" or resource.plan_id is None:
-        return []
-    current = session.get(Plan, resource.plan_id)
-    if current is None:
-        return []
-    offering = catalog.get_offering(session, actor=actor, offering_id=current.offering_id)
-    return [p for p in offering.active_plans if p.id != current.id]
-
-
 def _detail_context(session: Session, actor: Actor, resource_id: uuid.UUID) -> dict[str, Any]:
     resource = service.get_resource(session, actor=actor, resource_id=resource_id)
     return {"resource": resource, "history": service.history(session, actor=actor, resource_id=resource.id,
                                                              limit=HISTORY),
-            "plans": _resize_plans(session, actor, resource), "live": resource.state in RESOURCE_LIVE,
-            "operable": resource.state == ResourceState.ACTIVE}
+            "plans": service.resize_plans(session, actor=actor, resource=resource),
+            "live": resource.state in RESOURCE_LIVE, "operable": service.may_operate(actor, resource)}
 
 
 def _detail(request: Request, resource_id: uuid.UUID, *, status: int = 200, **extra: Any) -> Response:
@@ -179,15 +167,9 @@ def act(request: Request, resource_id: str, action: Annotated[str, Form(max_leng
     params: dict[str, Any] = {}
     if action == "resize":
         params["plan_id"] = plan_id
-        try:
-            uuid.UUID(plan_id)
-        except ValueError:
-            params["plan_id"] = ""
     if action == "snapshot" and name.strip():
         params["name"] = name.strip()
     try:
-        if action == "resize" and not params["plan_id"]:
-            raise ValidationFailed("Choisissez le nouveau gabarit.", field="plan_id")
         with acting(request, write=True) as (session, actor):
             service.request_action(session, actor=actor, resource_id=key, action=action, params=params)
     except DomainError as exc:
