@@ -20,7 +20,7 @@ from sovcloud.catalog.pricing import orderable_plan
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
 from sovcloud.inventory.models import COUNTED, Resource
-from sovcloud.orders import policies, usage
+from sovcloud.orders import approvers, policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,
     TRANSITIONS,
@@ -37,6 +37,8 @@ from sovcloud.tenancy.models import Project
 
 MAX_TITLE = 200
 SITES = ("site-a", "site-b")
+#: who the journal names for what the approval policy decides by itself
+POLICY_ACTOR = "politique d'approbation"
 #: states an order can still be cancelled in (before its provisioning starts)
 CANCELLABLE = frozenset({OrderStatus.DRAFT, OrderStatus.SUBMITTED, OrderStatus.PENDING_APPROVAL,
                          OrderStatus.APPROVED})
@@ -158,26 +160,31 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
                                 offering_kinds=frozenset(kinds), headroom_pct=policies.headroom_pct(quota, after))
     verdict = policies.evaluate(session, facts)
     order.rule_name, order.rule_reason = verdict.rule_name, verdict.reason
+    policy = Actor.system(POLICY_ACTOR, request_id=actor.request_id)  # the policy decides, not the requester
     if verdict.outcome == RuleOutcome.AUTO_APPROVE:
-        _approved(session, order, actor, reason=f"Approbation automatique (règle « {verdict.rule_name} »).")
+        _approved(session, order, actor, reason=f"Approbation automatique (règle « {verdict.rule_name} »).",
+                  decided_by=policy)
     elif verdict.outcome == RuleOutcome.REJECT:
         order.decided_at = now()
         transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor)
-        transition(session, order, OrderStatus.REJECTED, actor=actor,
+        transition(session, order, OrderStatus.REJECTED, actor=policy, rule=verdict.rule_name,
                    reason=f"Refus automatique (règle « {verdict.rule_name} ») : {verdict.reason}.")
     else:
         order.approver_role = verdict.approver_role.value if verdict.approver_role else Role.PROJECT_ADMIN.value
         order.approvals_required = verdict.approvals_required
         transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor, rule=verdict.rule_name,
                    reason=f"Approbation requise (règle « {verdict.rule_name} » : {verdict.reason}).")
+        approvers.notify_approvers(session, order)
     return order
 
 
-def _approved(session: Session, order: Order, actor: Actor, reason: str) -> None:
+def _approved(session: Session, order: Order, actor: Actor, reason: str, *, decided_by: Actor | None = None) -> None:
+    """Approve (journaled as ``decided_by``, the approval policy for an automatic approval) and start the
+    provisioning on behalf of ``actor``."""
     from sovcloud.provisioning.engine import start_provisioning
 
     order.decided_at = now()
-    transition(session, order, OrderStatus.APPROVED, actor=actor, reason=reason)
+    transition(session, order, OrderStatus.APPROVED, actor=decided_by or actor, reason=reason)
     start_provisioning(session, order=order, actor=actor)
 
 
@@ -297,3 +304,8 @@ def inbox(session: Session, *, actor: Actor, limit: int = 200) -> list[Order]:
     query = (select(Order).where(tenant_filter(actor, Order), Order.status == OrderStatus.PENDING_APPROVAL)
              .order_by(Order.submitted_at))
     return [o for o in session.scalars(query.limit(limit * 4)) if may_approve(actor, o)][:limit]
+
+
+def waiting_count(session: Session, *, actor: Actor, cap: int = 100) -> int:
+    """How many orders wait for the actor's decision (up to ``cap``): the count the menu shows."""
+    return len(inbox(session, actor=actor, limit=cap))

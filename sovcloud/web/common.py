@@ -28,6 +28,7 @@ from sovcloud.config import Settings
 from sovcloud.db import transaction
 from sovcloud.errors import DomainError, MfaRequired, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from sovcloud.identity.sessions import LoginStage, actor_from_session
+from sovcloud.orders import service as orders
 from sovcloud.supervision.notifications import unread_count
 from sovcloud.web import csrf, forms, i18n, labels
 
@@ -98,6 +99,8 @@ def acting(request: Request, *, write: bool = False) -> Iterator[tuple[Session, 
                 actor = current_actor(request, touch)
         if not request.headers.get("hx-request"):
             request.state.unread = unread_count(session, actor=actor, cap=UNREAD_CAP)
+            if holds(actor, Permission.ORDER_APPROVE):
+                request.state.waiting = orders.waiting_count(session, actor=actor, cap=UNREAD_CAP)
         yield session, actor
 
 
@@ -163,6 +166,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "lang": lang, "_": i18n.translator(lang), "langs": i18n.LANGS, "actor": actor,
         "csrf_token": csrf.token_for(request), "nav": nav, "path": request.url.path,
         "nav_current": current_entry(nav, request.url.path), "unread": getattr(request.state, "unread", 0),
+        "waiting": getattr(request.state, "waiting", 0),
         "money": lambda v, places=2: i18n.money(v, lang, places),
         "num": lambda v: i18n.number(v, lang), "when": lambda v: i18n.moment(v, lang),
         "role_label": lambda r: ROLE_LABELS.get(Role(r), str(r)), "resource_labels": RESOURCE_LABELS,

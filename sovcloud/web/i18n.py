@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
@@ -17,6 +18,8 @@ LANGS = {"fr": "Français", "en": "English"}
 DEFAULT = "fr"
 COOKIE = "lang"
 Translate = Callable[[str], str]
+#: the zone times are shown in (they are stored in UTC)
+DISPLAY_ZONE = ZoneInfo("Europe/Paris")
 
 
 def language(request: Request) -> str:
@@ -39,10 +42,12 @@ def number(value: int | float, lang: str) -> str:
 
 
 def moment(value: datetime | None, lang: str) -> str:
-    """A UTC time, day first in French."""
+    """A stored (UTC) time as people in France read it: in Europe/Paris with its zone (CET or CEST), day first
+    in French. A naive value is taken as UTC (SQLite returns them so)."""
     if value is None:
         return "—"
-    return value.strftime("%d/%m/%Y %H:%M UTC" if lang == "fr" else "%Y-%m-%d %H:%M UTC")
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(DISPLAY_ZONE)
+    return local.strftime("%d/%m/%Y %H:%M %Z" if lang == "fr" else "%Y-%m-%d %H:%M %Z")
 
 
 def money(value: Decimal | int | None, lang: str, places: int = 2) -> str:

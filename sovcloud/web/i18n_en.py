@@ -1,5 +1,6 @@
 """English text of the portal's French messages (the French text is the key)."""
 
+from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 
@@ -185,4 +186,4 @@ MESSAGES: dict[str, str] = {
                                    "is used under its terms of use.",
 }
 
-MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS}.items() if k not in MESSAGES})
+MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT}.items() if k not in MESSAGES})

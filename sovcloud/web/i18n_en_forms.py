@@ -1,4 +1,5 @@
-"""English text of the portal's messages about forms: refused fields, expired sessions."""
+"""English text of the portal's messages about forms: refused fields, expired sessions, confirmations,
+approvals."""
 
 MESSAGES: dict[str, str] = {
     "Corrigez les champs signalés ci-dessous.": "Correct the fields marked below.",
@@ -10,6 +11,25 @@ MESSAGES: dict[str, str] = {
     "Session expirée : vous avez été reconnecté. Ce que vous aviez saisi est repris ci-dessous ; vérifiez-le avant "
     "de valider.": "Session expired: you are signed in again. What you had typed is shown below; check it before "
                    "sending.",
+    # confirmations of destructive actions (the DSFR modal)
+    "Confirmer": "Confirm", "Annuler": "Cancel",
+    "Annuler la commande « {title} » ?": "Cancel the order “{title}”?",
+    "Retirer le rôle": "Remove the role", "Retirer le rôle « {role} » de {person} ?": "Remove the role “{role}” "
+                                                                                      "from {person}?",
+    "Révoquer le jeton": "Revoke the token", "Révoquer le jeton « {name} » ({prefix}…) ?":
+        "Revoke the token “{name}” ({prefix}…)?",
+    "Supprimer la règle": "Delete the rule", "Supprimer {name}": "Delete {name}",
+    "Vous consultez cette ressource : ses actions sont réservées à ceux qui l’exploitent.":
+        "You are viewing this resource: its actions are for those who operate it.",
+    # approvals
+    "en attente de votre décision": "waiting for your decision",
+    "{given} approbation sur {required}": "{given} approval of {required}",
+    "{given} approbations sur {required}": "{given} approvals of {required}",
+    "par le rôle « {role} »": "by the role “{role}”", "Peuvent approuver :": "May approve:",
+    "La règle demande {due} approbation(s) distincte(s) mais {n} personne(s) seulement peuvent la donner : un "
+    "opérateur de la plateforme doit intervenir, ou annulez la commande.":
+        "The rule asks for {due} distinct approval(s) but only {n} person(s) can give one: a platform operator "
+        "has to step in, or cancel the order.",
     # pydantic's faults (sovcloud.messages)
     "Ce champ est obligatoire.": "This field is required.",
     "{min_length} caractères au moins.": "At least {min_length} characters.",

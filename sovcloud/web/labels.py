@@ -7,6 +7,7 @@ from typing import Any
 
 from sovcloud.inventory.models import ResourceState
 from sovcloud.orders.choices import BADGES, LABELS_FR, Classification, OrderStatus, RuleOutcome
+from sovcloud.web import audit_labels
 
 ORDER_LABELS: dict[str, str] = {s.value: label for s, label in LABELS_FR.items()}
 ORDER_BADGES: dict[str, str] = {s.value: colour for s, colour in BADGES.items()}
@@ -61,5 +62,6 @@ GLOBALS: dict[str, Any] = {
     "state_label": _get(STATE_LABELS), "state_badge": lambda s: STATE_BADGES.get(str(s), "info"),
     "status_label": _get(STATUS_LABELS), "resource_kind": _get(RESOURCE_KINDS), "offering_kind": _get(OFFERING_KINDS),
     "classification_label": _get(CLASSIFICATIONS), "outcome_label": _get(OUTCOMES), "decision_label": _get(DECISIONS),
-    "action_label": _get(ACTIONS),
+    "action_label": _get(ACTIONS), "audit_action": audit_labels.action_label,
+    "audit_outcome": _get(audit_labels.OUTCOMES), "audit_target": _get(audit_labels.TARGETS),
 }

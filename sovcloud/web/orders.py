@@ -19,7 +19,7 @@ from sovcloud.catalog.models import Plan
 from sovcloud.errors import DomainError
 from sovcloud.inventory import service as inventory
 from sovcloud.inventory.models import Resource
-from sovcloud.orders import service
+from sovcloud.orders import approvers, service
 from sovcloud.orders.choices import Decision, OrderStatus
 from sovcloud.orders.models import Order
 from sovcloud.pagination import decode_cursor, encode_cursor
@@ -92,7 +92,7 @@ def _detail_context(session: Session, actor: Actor, order: Order) -> dict[str, A
     return {"order": order, "plans": plans, "resources": _resources(session, actor, order),
             "live": status in ORDER_LIVE, "waiting": status in ORDER_WAITING,
             "may_approve": service.may_approve(actor, order),
-            "may_cancel": service.may_cancel(actor, order)}
+            "may_cancel": service.may_cancel(actor, order), "progress": approvers.progress(session, order)}
 
 
 def _detail(request: Request, order_id: uuid.UUID, *, status: int = 200, **extra: Any) -> Response:

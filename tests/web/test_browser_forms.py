@@ -119,3 +119,28 @@ def test_axe_on_error_states_at_320_px(browser, live_server, world, catalog, lan
         found[path] = axe_violations(member)
     member.context.close()
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_long_titles_and_names_do_not_stretch_the_tables(browser, live_server, world, catalog, sessions):
+    from sovcloud.orders import service as orders
+    from tests.factories import actor_for
+
+    title = "T" * 200  # the longest title the services accept, in one unbroken word
+    with sessions() as db, db.begin():
+        actor = actor_for(db, world.people["member_a"])
+        orders.create_order(db, actor=actor, project_id=world.projects["a"].id, title=title, submit=False,
+                            items=[orders.ItemIn(plan_id=catalog["vm/s1.small"], name="n" * 56,
+                                                 parameters={"image": "debian-12"})])
+    for width in (1280, 320):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        _login(page, live_server, world.people["member_a"])
+        page.goto(f"{live_server}/orders")
+        table = page.locator(".fr-table__container").first
+        assert table.evaluate("e => e.scrollWidth <= e.clientWidth + 1") or width == 320, width
+        cell = page.locator(f'.sc-cut[title="{title}"]').first.bounding_box()
+        assert cell and cell["width"] <= 28 * 16 + 1, cell  # cut, the whole title in its tooltip
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.goto(f"{live_server}/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        context.close()

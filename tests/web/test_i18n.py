@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sovcloud.errors import DomainError
 from sovcloud.messages import DEFAULT_MESSAGE, PYDANTIC_MESSAGES
-from sovcloud.web import admin, common, labels
+from sovcloud.web import admin, audit_labels, common, labels
 from sovcloud.web.csrf import CsrfRefused
 from sovcloud.web.i18n_en import MESSAGES
 
@@ -36,12 +36,23 @@ def _errors() -> set[str]:
 def test_every_message_is_translated():
     python_labels = {*common.ROLE_LABELS.values(), *common.RESOURCE_LABELS.values(), *common.KIND_LABELS.values(),
                      *admin.DONE.values(), "Tableau de bord", "Organisations", "Journal d'audit", "Mon compte",
-                     "success", "failure", "denied", "Commander", "Commandes", "Approbations", "Ressources",
+                     "Commander", "Commandes", "Approbations", "Ressources",
                      "Console opérateur"}
     for table in (labels.ORDER_LABELS, labels.STATE_LABELS, labels.STATUS_LABELS, labels.RESOURCE_KINDS,
                   labels.OFFERING_KINDS, labels.CLASSIFICATIONS, labels.OUTCOMES, labels.DECISIONS, labels.ACTIONS,
-                  labels.DONE):
+                  labels.DONE, audit_labels.OUTCOMES, audit_labels.TARGETS, audit_labels.ACTIONS):
         python_labels |= set(table.values())
     python_labels |= {*PYDANTIC_MESSAGES.values(), DEFAULT_MESSAGE}
     missing = sorted((_template_messages() | python_labels | _errors()) - MESSAGES.keys())
     assert not missing, missing
+
+
+def test_times_are_shown_in_paris_with_their_zone():
+    from datetime import UTC, datetime
+
+    from sovcloud.web.i18n import moment
+
+    assert moment(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), "fr") == "01/07/2026 14:00 CEST"
+    assert moment(datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "fr") == "01/12/2026 13:00 CET"
+    assert moment(datetime(2026, 12, 1, 12, 0), "en") == "2026-12-01 13:00 CET"  # naive (SQLite): UTC
+    assert moment(None, "fr") == "—"
