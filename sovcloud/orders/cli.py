@@ -45,21 +45,19 @@ def place(project: Annotated[uuid.UUID, typer.Argument(help="Id du projet")],
 
 
 @orders.command("quote")
-def quote(project: Annotated[str, typer.Argument(help="Id du projet")],
-          plan: Annotated[str, typer.Option(help="Id du plan du catalogue")],
-          count: int = 1,
-          parameters: Annotated[str, typer.Option(help='Paramètres JSON, ex. {"image": "debian-12"}')] = "{}",
+def quote(project: Annotated[uuid.UUID, typer.Argument(help="Id du projet")],
+          plan: Annotated[uuid.UUID, typer.Option(help="Id du plan du catalogue")],
+          count: Annotated[int, typer.Option(min=1, max=50, help="Nombre de ressources")] = 1,
+          parameters: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",
+                                                   help='Paramètres JSON, ex. {"image": "debian-12"}')] = "{}",  # type: ignore[assignment]
           output: OutputOpt = Output.table) -> None:
-    """Estimate an order and check it fits in the project's quota (nothing is recorded)."""
+    """Estimate an order and check it fits in the project's quota, as the authenticated user (nothing is
+    recorded)."""
     from sovcloud.orders import quotes
 
-    try:
-        params = json.loads(parameters)
-    except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"JSON invalide : {exc}") from None
-    with unit_of_work() as (session, _):
-        found = quotes.quote(session, actor=cli_actor(), project_id=uuid.UUID(project), plan_id=uuid.UUID(plan),
-                             parameters=params, count=count)
+    with acting() as (session, _, actor):
+        found = quotes.quote(session, actor=actor, project_id=project, plan_id=plan, parameters=parameters,
+                             count=count)
         render([{"resource": line.key, "needed": line.needed, "left": line.left, "ok": line.ok}
                 for line in found.lines] + [{"resource": "EUR/mois", "needed": found.monthly, "left": "",
                                              "ok": found.fits}], output)
