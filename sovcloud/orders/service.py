@@ -20,6 +20,7 @@ from sovcloud.catalog.pricing import orderable_plan
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
 from sovcloud.inventory.models import COUNTED, Resource
+from sovcloud.inventory.service import find_in_project
 from sovcloud.orders import approvers, policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,
@@ -114,6 +115,7 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
                                                        for e in exc.errors]) from None
         order.items.append(OrderItem(position=position, plan_id=item.plan_id, kind=plan.offering.kind, name=name,
                                      count=item.count, parameters=item.parameters))
+    _check_references(session, project.id, items)
     session.add(order)
     session.flush()
     audit.record(session, actor=actor, action="order.created", target=order,
@@ -121,6 +123,28 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
     if submit:
         _submit(session, actor, order)  # created in this transaction: no one else can see it yet
     return order
+
+
+#: what a server's parameters may name in its project: parameter → (resource kind, French name)
+REFERENCES = {"network_id": ("network", "Réseau"), "security_groups": ("security_group", "Groupe de sécurité")}
+
+
+def _check_references(session: Session, project_id: uuid.UUID, items: list[ItemIn]) -> None:
+    """Refuse, at submission rather than at provisioning, an item naming a network or security group the
+    project does not have (another item of the same order may be the one named)."""
+    ordered = {item.name.strip().lower() for item in items}
+    faults = []
+    for position, item in enumerate(items):
+        for key, (kind, label) in REFERENCES.items():
+            value = item.parameters.get(key)
+            refs = value if isinstance(value, list) else [value] if value else []
+            for ref in refs:
+                if str(ref).lower() not in ordered and find_in_project(session, project_id, kind, str(ref)) is None:
+                    faults.append({"field": f"items.{position}.parameters.{key}",
+                                   "message": f"{label} « {ref} » introuvable dans le projet : choisissez-en un "
+                                              "du projet (actif)."})
+    if faults:
+        raise ValidationFailed(faults[0]["message"], errors=faults)
 
 
 def submit_order(session: Session, *, actor: Actor, order_id: uuid.UUID) -> Order:

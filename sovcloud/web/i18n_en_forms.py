@@ -21,6 +21,13 @@ MESSAGES: dict[str, str] = {
     "Supprimer la règle": "Delete the rule", "Supprimer {name}": "Delete {name}",
     "Vous consultez cette ressource : ses actions sont réservées à ceux qui l’exploitent.":
         "You are viewing this resource: its actions are for those who operate it.",
+    # networks and security groups picked from the project
+    "Un réseau actif du projet, facultatif": "An active network of the project, optional",
+    "Réseau par défaut": "Default network", "Ceux du projet, facultatif": "The project's own, optional",
+    "Le projet n'a pas encore de réseau privé : commandez-en un (offre « Réseau privé »).":
+        "The project has no private network yet: order one (the “Private network” offering).",
+    "Le projet n'a pas de groupe de sécurité : le groupe par défaut s'applique.":
+        "The project has no security group: the default group applies.",
     # approvals
     "en attente de votre décision": "waiting for your decision",
     "{given} approbation sur {required}": "{given} approval of {required}",

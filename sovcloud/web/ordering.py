@@ -22,6 +22,7 @@ from sovcloud.access.service import allows
 from sovcloud.catalog import pricing
 from sovcloud.catalog.models import Offering, Plan
 from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.inventory import service as inventory
 from sovcloud.orders import quotes, service
 from sovcloud.orders.choices import Classification
 from sovcloud.tenancy import service as tenancy
@@ -59,7 +60,14 @@ class OrderForm:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> OrderForm:
-        return cls(**{f.name: str(data.get(f.name, f.default)).strip()[:70_000] for f in fields(cls)})
+        found = cls(**{f.name: str(data.get(f.name, f.default)).strip()[:70_000] for f in fields(cls)})
+        getlist = getattr(data, "getlist", None)
+        if getlist is not None:  # several security groups ticked (or one comma-separated text)
+            found.security_groups = ",".join(str(v).strip() for v in getlist("security_groups") if str(v).strip())
+        return found
+
+    def groups(self) -> list[str]:
+        return [g.strip() for g in self.security_groups.split(",") if g.strip()]
 
     def number(self, name: str, label: str) -> int:
         try:
@@ -79,7 +87,7 @@ class OrderForm:
                 params["data_volume_gb"] = self.number("data_volume_gb", "Volume de données")
             if self.network_id:
                 params["network_id"] = self.network_id
-            groups = [g.strip() for g in self.security_groups.split(",") if g.strip()]
+            groups = self.groups()
             if groups:
                 params["security_groups"] = groups
             for key in ("ssh_key", "user_data"):
@@ -139,7 +147,12 @@ def _context(session: Session, actor: Actor, form: OrderForm) -> dict[str, Any]:
     form.project_id = str(project.id) if project else ""
     form.offering_id = str(offering.id) if offering else ""
     form.plan_id = str(plan.id) if plan else ""
+    networks, groups = [], []
+    if project is not None and offering is not None and offering.kind == "vm":
+        networks = inventory.project_resources(session, actor=actor, project_id=project.id, kind="network")
+        groups = inventory.project_resources(session, actor=actor, project_id=project.id, kind="security_group")
     return {"form": form, "projects": projects, "project": project, "offerings": offerings, "offering": offering,
+            "networks": networks, "security_groups": groups,
             "plans": plans, "plan": plan, "prices": prices, "images": IMAGES, "sites": service.SITES,
             "classifications": [c.value for c in Classification], "priced": priced}
 

@@ -96,3 +96,57 @@ def test_price_list_in_force_is_the_published_default_valid_now(world, catalog, 
         published = [pl for pl in pricing.list_price_lists(db, actor=SYSTEM, default_only=True)
                      if pl.status == "published"]
         assert current.id == max(published, key=lambda pl: pl.valid_from).id
+
+
+def test_cli_quote_is_the_same_service(world, catalog, sessions, settings, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from sovcloud.cli.main import app
+    from sovcloud.config import get_settings
+    from sovcloud.identity import tokens
+
+    monkeypatch.setenv("SOVCLOUD_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SOVCLOUD_SECRET_KEY", settings.secret_key.get_secret_value())
+    get_settings.cache_clear()
+    with sessions() as db, db.begin():
+        secret = tokens.create_token(db, actor=actor_for(db, world.people["member_a"]), settings=settings,
+                                     name="cli", expires_in_days=1, project_id=world.projects["a"].id).secret
+    try:
+        r = CliRunner().invoke(app, ["--token", secret, "order", "quote", str(world.projects["a"].id), "--plan",
+                                     str(catalog["vm/s1.large"]), "--count", "4", "--parameters",
+                                     '{"image": "debian-12"}', "-o", "json"], catch_exceptions=False)
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 0, r.output
+    rows = {row["resource"]: row for row in json.loads(r.output)}
+    assert Decimal(str(rows["EUR/mois"]["needed"])) == Decimal("233.60") and rows["vcpus"]["needed"] == 16
+
+
+def test_networks_and_groups_come_from_the_project_and_a_missing_one_is_refused_at_submission(
+        client_factory, world, catalog, runtime):
+    project = str(world.projects["a"].id)
+    agent = login(client_factory(), world.people["member_a"])
+    vm = {**_vm(catalog), "parameters": {"image": "debian-12", "network_id": "nulle-part"}}
+    r = agent.post("/api/v1/orders", json={"project_id": project, "items": [vm]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "items.0.parameters.network_id"
+    assert agent.get("/api/v1/orders").json()["items"] == []  # nothing recorded
+    net = agent.post("/api/v1/orders", json={"project_id": project, "items": [
+        {"plan_id": str(catalog["network/standard"]), "name": "reseau-app", "parameters": {"cidr": "10.1.0.0/24"}}]})
+    assert net.status_code == 201, net.text
+    drain(runtime)
+    portal = portal_login(client_factory(), world.people["member_a"])
+    form = portal.get("/orders/new").text
+    picker = form[form.index('id="f-network"'):form.index("</select>", form.index('id="f-network"'))]
+    assert ">reseau-app<" in picker
+    token = csrf_of(portal, "/orders/new")
+    base = {"project_id": project, "plan_id": str(catalog["vm/s1.small"]), "name": "web", "count": "1",
+            "image": "debian-12", "classification": "standard", "csrf_token": token}
+    refused = portal.post("/orders", data={**base, "network_id": "nulle-part", "security_groups": ["fantome"]})
+    assert refused.status_code == 422
+    assert "Réseau « nulle-part » introuvable dans le projet" in refused.text
+    assert "fr-select-group--error" in refused.text and "fr-fieldset--error" in refused.text
+    network_id = next(x["id"] for x in agent.get("/api/v1/resources", params={"kind": "network"}).json()["items"])
+    placed = portal.post("/orders", data={**base, "network_id": network_id}, follow_redirects=False)
+    assert placed.status_code == 303, placed.text[-2000:]
