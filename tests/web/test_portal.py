@@ -179,7 +179,7 @@ def test_audit_journal_search_pagination_and_export(client, world, monkeypatch):
     monkeypatch.setattr("sovcloud.web.audit.PAGE", 5)
     portal_login(client, world.people["security"])
     page = client.get("/audit")
-    assert page.status_code == 200 and "<code>user.login</code>" in page.text
+    assert page.status_code == 200 and "Connexion <code class=\"fr-text--xs\">user.login</code>" in page.text
     assert "/audit/verification" in page.text
     more = re.search(r'href="(/audit\?before=\d+)"', page.text)
     assert more, "five entries per page: the seeded world fills several"
@@ -196,7 +196,7 @@ def test_audit_journal_search_pagination_and_export(client, world, monkeypatch):
 def test_audit_filters(client, world):
     portal_login(client, world.people["security"])
     page = client.get("/audit?action=organisation.&outcome=success")
-    assert "<code>organisation.created</code>" in page.text and "<code>membership.granted</code>" not in page.text
+    assert ">organisation.created</code>" in page.text and ">membership.granted</code>" not in page.text
     assert client.get("/audit?since=not-a-date").status_code == 422
 
 

@@ -82,7 +82,7 @@ def test_detail_day_two_actions_and_history(client, world, catalog, runtime):
     assert "Suppression demandée." in r.text
     drain(runtime)
     gone = client.get(f"/resources/{rid}")
-    assert "Supprimée" in gone.text and "resource.deleted" in gone.text and "Supprimer</button>" not in gone.text
+    assert "Supprimée" in gone.text and "Ressource supprimée" in gone.text and "Supprimer</button>" not in gone.text
     assert ">app<" not in client.get("/resources/table").text
 
 
