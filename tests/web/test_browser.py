@@ -52,6 +52,8 @@ def test_admin_journey_totp_dashboard_account_token_logout(browser, live_server,
     page.goto(f"{live_server}/account")
     assert page.get_by_label("Secret du jeton").count() == 0  # shown once only
     page.get_by_role("button", name="Révoquer déploiement").click()
+    page.locator("#confirm-modal-text", has_text="« déploiement »").wait_for()  # a DSFR modal, not confirm()
+    page.get_by_role("button", name="Révoquer le jeton").click()
     page.get_by_text("Jeton révoqué.").wait_for()
     page.get_by_role("button", name="Se déconnecter").first.click()
     page.wait_for_url(f"{live_server}/login?done=logged_out")
@@ -86,6 +88,8 @@ def test_members_are_managed_with_htmx_swaps(browser, live_server, world):
     page.get_by_role("button", name="Attribuer", exact=True).click()
     page.get_by_text("Rôle attribué.").wait_for()
     page.get_by_role("button", name="Retirer Lecteur — agent.a").click()
+    page.locator("#confirm-modal-text", has_text="agent.a").wait_for()
+    page.get_by_role("button", name="Retirer le rôle").click()
     page.get_by_text("Rôle retiré.").wait_for()
     assert not [e for e in errors if "Content Security Policy" in e], errors
     page.close()

@@ -100,7 +100,9 @@ def test_order_approve_deliver_stop_delete(browser, cloud_server, world, chef):
     assert "Démarré" in (page.locator("#resource-state").text_content() or "")
     page.get_by_role("button", name="Arrêter").click()
     page.locator("#resource-state", has_text="Arrêté").wait_for(timeout=WAIT_MS)
-    page.get_by_role("button", name="Supprimer").click()  # confirmed by the dialog handler
+    page.get_by_role("button", name="Supprimer", exact=True).click()
+    page.locator("#confirm-modal-text", has_text="Supprimer définitivement app-1 ?").wait_for()  # DSFR modal
+    page.get_by_role("button", name="Supprimer app-1").click()
     page.locator("#resource-state", has_text="Supprimée").wait_for(timeout=WAIT_MS)
     page.goto(f"{base}/resources")
     assert page.get_by_role("link", name="app-1").count() == 0 and page.get_by_role("link", name="app-2").count() == 1
