@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         description="Key for signing (CSRF, audit checkpoint). Generated under var/ when unset.",
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    max_concurrent_writes: int = Field(default=8, ge=1, le=64,
+                                       description="State-changing requests served at once per process "
+                                                   "(the others wait without holding a thread).")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=1_073_741_824,
                                 description="Largest request body accepted, in bytes (larger: 413).")
     port: int = Field(default=8000, description="Port the server listens on.")

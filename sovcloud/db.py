@@ -6,6 +6,7 @@ proves migrations and models agree.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -78,11 +80,46 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+#: SQLite has one writer at a time, and a writer that finds the lock taken polls it in growing sleeps (up to
+#: 100 ms each, however soon it is free): under fifty clients the lock sat idle between polls and writers
+#: queued past busy_timeout ("database is locked", 503). The writers of one process therefore queue on a
+#: lock of their own (per database file) and only then take SQLite's; other processes still meet SQLite's
+#: busy handler. Not a thread-owned lock: FastAPI may begin a request's transaction in one pool thread and
+#: commit it in another.
+_WRITE_TURNS: dict[str, threading.Lock] = {}
+_WRITE_TURNS_GUARD = threading.Lock()
+WRITE_TURN_TIMEOUT_S = 30.0
+
+
+def _write_turn(conn: Connection) -> threading.Lock:
+    key = str(conn.engine.url)
+    with _WRITE_TURNS_GUARD:
+        return _WRITE_TURNS.setdefault(key, threading.Lock())
+
+
 def _sqlite_begin(conn: Connection) -> None:
-    """Writers take SQLite's write lock up front (BEGIN IMMEDIATE), so a transaction that reads then
-    writes waits its turn instead of failing with "database is locked"; readers stay deferred."""
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    """Writers take SQLite's write lock up front (BEGIN IMMEDIATE), after their process's write turn, so a
+    transaction that reads then writes waits its turn instead of failing with "database is locked";
+    readers stay deferred and never wait."""
+    if not conn.get_execution_options().get("sqlite_immediate", False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    turn = _write_turn(conn)
+    if not turn.acquire(timeout=WRITE_TURN_TIMEOUT_S):
+        raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked (write turn timed out)"))
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        turn.release()
+        raise
+    conn.info["write_turn"] = turn
+
+
+def _sqlite_end(conn: Connection) -> None:
+    """The transaction ends (commit or rollback): the next writer of this process may go."""
+    turn = conn.info.pop("write_turn", None)
+    if turn is not None:
+        turn.release()
 
 
 def _column_lengths(mapper: Mapper[Any]) -> list[tuple[str, int]]:
@@ -125,6 +162,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
         return engine
     if "poolclass" not in kwargs:
         kwargs = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, **kwargs}

@@ -16,6 +16,7 @@ from sovcloud.api.deps import get_actor, same_origin
 from sovcloud.api.health import Health, health
 from sovcloud.api.input_guard import InputGuard
 from sovcloud.api.request_context import RequestContext
+from sovcloud.api.write_queue import WriteQueue
 from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
 from sovcloud.provisioning.queue import TaskQueue
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     problems.install(app)
     refusals.install(app)  # a refused write is journaled even though it fails
 
+    app.add_middleware(WriteQueue, max_concurrent_writes=settings.max_concurrent_writes)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 

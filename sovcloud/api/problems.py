@@ -60,7 +60,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database.unavailable", error=str(exc.orig))
+        log.warning("database.unavailable", error=str(exc.orig), statement=(exc.statement or "")[:200])
         answer = problem(503, "unavailable", "Service momentanément indisponible",
                          "La base de données n'a pas répondu à temps ; rien n'a été enregistré, réessayez.", request)
         answer.headers["Retry-After"] = "2"

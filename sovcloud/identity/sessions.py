@@ -11,6 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
@@ -71,6 +72,14 @@ def register_failure(session: Session, user: User, settings: Settings, actor: Ac
                      details={"after_failures": user.failed_logins, "source_ip": actor.source_ip})
 
 
+def _stored_hash(session: Session, username: str) -> str | None:
+    """The account's password hash, read on a connection of its own that takes no write lock."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with engine.execution_options(sqlite_immediate=False).connect() as conn:
+        return conn.scalar(select(User.password_hash).where(User.username == username))
+
+
 def login(session: Session, *, settings: Settings, username: str, password: str, source_ip: str | None = None,
           user_agent: str | None = None, request_id: str | None = None) -> Login:
     """Check a password and open a session (which may still need the second factor). Throttled as
@@ -86,8 +95,14 @@ def login(session: Session, *, settings: Settings, username: str, password: str,
     actor = _anonymous(username, source_ip, request_id)
     guard = LoginGuard.of(settings)
     guard.check_address(username, ip)
+    # argon2 is slow on purpose: check the password before the writing transaction starts, so that logins
+    # never hold the database's write lock while hashing (on SQLite, fifty logins at once otherwise queued
+    # past the 30 s busy timeout); the row is read again inside the transaction
+    stored = _stored_hash(session, username)
+    right = verify_password(stored or DUMMY_HASH, password)
     user = session.scalar(select(User).where(User.username == username))
-    right = verify_password(user.password_hash if user is not None else DUMMY_HASH, password)
+    if user is not None and user.password_hash != stored:  # changed in between: check what is there now
+        right = verify_password(user.password_hash, password)
     usable = user is not None and right and user.status == UserStatus.ACTIVE
     if guard.under_attack(username) and not (
             user is not None and (known_address(session, user, source_ip) or (usable and user.mfa_enabled))):

@@ -67,3 +67,30 @@ def test_read_your_writes_under_concurrency(app, world, catalog):  # type: ignor
     with serving(app) as base, ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda n: journey(base, n), range(8)))
     assert [f for r in results for f in r] == []
+
+
+def test_fifty_clients_with_forty_percent_writes_get_no_error(app, world, catalog):  # type: ignore[no-untyped-def]
+    """Fifty clients log in and then read and write together (two writes in five): no request fails with
+    "database is locked" (503) or any other error, and every draft announced can be read back at once."""
+    person = world.people["member_a"]
+
+    def client_session(base: str, n: int) -> list[str]:
+        failures: list[str] = []
+        with httpx.Client(base_url=base, timeout=60) as http:
+            r = http.post("/api/v1/auth/login", json={"username": person.username, "password": person.password})
+            if r.status_code != 200:
+                return [f"login: {r.status_code}"]
+            for i in range(5):
+                if i in (1, 3):
+                    r = http.post("/api/v1/orders", json=_draft(world, catalog, f"charge {n}-{i}"))
+                    if r.status_code == 201 and http.get(f"/api/v1/orders/{r.json()['id']}").status_code != 200:
+                        failures.append("draft not readable")
+                else:
+                    r = http.get("/api/v1/orders" if i else "/api/v1/me")
+                if r.status_code >= 400:
+                    failures.append(f"{r.request.method} {r.request.url.path}: {r.status_code}")
+        return failures
+
+    with serving(app) as base, ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda n: client_session(base, n), range(50)))
+    assert [f for r in results for f in r] == []
