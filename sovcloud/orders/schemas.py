@@ -139,7 +139,7 @@ class QuoteIn(BaseModel):
     project_id: uuid.UUID = Field(description="Project the order would be placed in")
     plan_id: uuid.UUID = Field(description="Catalogue plan")
     count: int = Field(default=1, ge=1, le=50, description="How many identical resources")
-    parameters: dict[str, Any] = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
+    parameters: JsonObject = Field(default_factory=dict, description="Offering parameters (image, size_gb…)")
 
 
 class QuotaLineRead(BaseModel):

@@ -73,7 +73,8 @@ def _ending_resources(sessions, world, catalog, count):  # type: ignore[no-untyp
     with sessions() as db, db.begin():
         member = actor_for(db, world.people["member_a"])
         order = service.create_order(db, actor=member, project_id=world.projects["a"].id, submit=False,
-                                     items=[service.ItemIn(plan_id=catalog["vm/s1.small"], name="x")])
+                                     items=[service.ItemIn(plan_id=catalog["vm/s1.small"], name="x",
+                                                           parameters={"image": "debian-12"})])
         end = now() + timedelta(days=3)
         db.add_all(Resource(project_id=world.projects["a"].id, order_id=order.id, kind="server", name=f"srv{i}",
                             idempotency_key=f"k-{uuid.uuid4()}", state=ResourceState.ACTIVE, end_date=end)
