@@ -17,7 +17,7 @@ from sovcloud.orders import service as orders
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.models import Order
 from tests.factories import actor_for
-from tests.web.conftest import _free_port
+from tests.live import free_port
 from tests.web.test_browser import _axe, _login, _watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -46,7 +46,7 @@ def cloud_server(settings: Any, sessions: Any, browser: Any, catalog: Any) -> It
             drain(runtime, max_rounds=50)
             stop.wait(0.1)
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     threads = [threading.Thread(target=server.run, daemon=True), threading.Thread(target=worker, daemon=True)]
     for thread in threads:
