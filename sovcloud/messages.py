@@ -36,6 +36,16 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "too_long": "{max_length} éléments au plus.",
     "too_short": "{min_length} éléments au moins.",
     "string_type": "Un texte est attendu.",
+    "timezone_aware": "Précisez le fuseau horaire (par exemple 2030-01-01T10:00:00+01:00 ou …Z).",
+    "datetime_parsing": "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS+01:00).",
+    "datetime_from_date_parsing": "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS+01:00).",
+    "json_invalid": "Le corps de la requête n'est pas du JSON valide.",
+    "dict_type": "Un objet est attendu.",
+    "list_type": "Une liste est attendue.",
+    "decimal_max_digits": "{max_digits} chiffres au plus.",
+    "decimal_max_places": "{decimal_places} décimales au plus.",
+    "finite_number": "Un nombre fini est attendu.",
+    "value_error": "Valeur invalide.",
 }
 DEFAULT_MESSAGE = "Valeur invalide."
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sovcloud.errors import DomainError
+from sovcloud.messages import pydantic_message
 
 log = structlog.get_logger("sovcloud.api")
 
@@ -38,8 +39,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
-                  for e in exc.errors()]
+        errors = [{"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                   "message": pydantic_message(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "validation-failed", "Données invalides", detail, request, errors=errors)
 
