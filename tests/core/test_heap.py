@@ -35,6 +35,9 @@ def test_start_up_freezes_what_it_built_once_per_process(tmp_path: Path) -> None
     env = {**os.environ, "SOVCLOUD_DATABASE_URL": f"sqlite:///{tmp_path}/heap.db",
            "SOVCLOUD_SECRET_KEY": "heap-test-" + "k" * 40, "SOVCLOUD_QUEUE_PATH": str(tmp_path / "q.db"),
            "SOVCLOUD_SIMULATOR_DATABASE_URL": f"sqlite:///{tmp_path}/sim.db", "SOVCLOUD_LOG_JSON": "false"}
+    from sovcloud.migrate import upgrade
+
+    upgrade(env["SOVCLOUD_DATABASE_URL"])  # /healthz reads the workers' heartbeats: a schema must be there
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=120, check=True)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
