@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -66,15 +65,6 @@ def project_resources(session: Session, *, actor: Actor, project_id: uuid.UUID, 
     """The active resources of one kind in a project the actor sees (what an order may attach a server to)."""
     query = resources_query(actor, project_id=project_id, kind=kind, state=ResourceState.ACTIVE)
     return list(session.scalars(query.limit(CHOICES)))
-
-
-def find_in_project(session: Session, project_id: uuid.UUID, kind: str, ref: str) -> Resource | None:
-    """The project's active resource of ``kind`` that ``ref`` names: its inventory id, name or cloud id."""
-    match = (Resource.name == ref) | (Resource.provider_id == ref)
-    with contextlib.suppress(ValueError):
-        match = match | (Resource.id == uuid.UUID(ref))
-    return session.scalars(select(Resource).where(Resource.project_id == project_id, Resource.kind == kind,
-                                                  Resource.state == ResourceState.ACTIVE, match)).first()
 
 
 def get_resource(session: Session, *, actor: Actor, resource_id: uuid.UUID) -> Resource:

@@ -19,8 +19,8 @@ from sovcloud.catalog.parameters import parse_parameters
 from sovcloud.catalog.pricing import orderable_plan
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
+from sovcloud.inventory.lookup import find_in_project
 from sovcloud.inventory.models import COUNTED, Resource
-from sovcloud.inventory.service import find_in_project
 from sovcloud.orders import approvers, policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,

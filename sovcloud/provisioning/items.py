@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sovcloud.catalog.models import Offering, Plan
 from sovcloud.errors import ValidationFailed
+from sovcloud.inventory.lookup import find_in_project
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders.models import Order, OrderItem
 from sovcloud.provisioning.models import Step
@@ -67,15 +68,8 @@ def _network_refs(session: Session, project_id: uuid.UUID, parameters: dict[str,
     wanted = [("network", parameters.get("network_id"))] if parameters.get("network_id") else []
     wanted += [("security_group", sg) for sg in parameters.get("security_groups", [])]
     for kind, ref in wanted:
-        found = session.scalars(select(Resource).where(
-            Resource.project_id == project_id, Resource.kind == kind, Resource.state == ResourceState.ACTIVE,
-            (Resource.name == ref) | (Resource.provider_id == ref))).first()
-        if found is None:
-            try:
-                found = session.get(Resource, uuid.UUID(str(ref)))
-            except ValueError:
-                found = None
-        if found is None or found.project_id != project_id or found.provider_id is None:
+        found = find_in_project(session, project_id, kind, str(ref))
+        if found is None or found.provider_id is None:
             raise ValidationFailed(f"{kind} « {ref} » introuvable dans le projet.")
         refs["network_ids" if kind == "network" else "security_group_ids"].append(found.provider_id)
     return refs
