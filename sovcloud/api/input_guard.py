@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sovcloud.api.asgi import HttpMiddleware
-from sovcloud.api.problems import MEDIA_TYPE, TYPE_BASE
+from sovcloud.api.problems import MEDIA_TYPE, problem_body
 
 #: a JSON escape that decodes to a surrogate or to NUL (the only ways such a string gets into JSON text)
 _SUSPECT_JSON = re.compile(rb"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
@@ -143,15 +143,11 @@ class InputGuard(HttpMiddleware):
     async def _refuse(scope: Scope, send: Send, api: bool, status: int, code: str, field: str | None,
                       detail: str) -> None:
         if api:
-            problem: dict[str, Any] = {"type": TYPE_BASE + code, "status": status, "code": code, "detail": detail,
-                                       "title": "Requête trop volumineuse" if status == 413 else "Données invalides"}
-            request_id = scope.get("state", {}).get("request_id")
-            if request_id:
-                problem["request_id"] = request_id
-            if field is not None:
-                problem["field"] = field
-                problem["errors"] = [{"field": field, "message": detail}]
-            payload = json.dumps(problem, ensure_ascii=False).encode()
+            faults = {} if field is None else {"field": field, "errors": [{"field": field, "message": detail}]}
+            body = problem_body(status, code, "Requête trop volumineuse" if status == 413 else "Données invalides",
+                                detail, instance=str(scope.get("path", "")),
+                                request_id=scope.get("state", {}).get("request_id"), **faults)
+            payload = json.dumps(body, ensure_ascii=False).encode()
             media = MEDIA_TYPE.encode()
         else:
             payload = detail.encode()

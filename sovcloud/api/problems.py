@@ -20,12 +20,19 @@ MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sovcloud.gouv.fr/problems/"
 
 
-def problem(status: int, code: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
-    body = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail,
-            "instance": request.url.path, "code": code, **extra}
-    request_id = getattr(request.state, "request_id", None)
+def problem_body(status: int, code: str, title: str, detail: str, *, instance: str, request_id: str | None,
+                 **extra: Any) -> dict[str, Any]:
+    """The RFC 9457 document itself (for the handlers below and for middlewares that answer before routing)."""
+    body = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail, "instance": instance,
+            "code": code, **extra}
     if request_id:
         body["request_id"] = request_id
+    return body
+
+
+def problem(status: int, code: str, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    body = problem_body(status, code, title, detail, instance=request.url.path,
+                        request_id=getattr(request.state, "request_id", None), **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
