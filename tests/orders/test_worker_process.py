@@ -17,7 +17,7 @@ from sovcloud.orders import service
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.models import Order
 from sovcloud.provisioning import dispatch
-from sovcloud.provisioning.models import Step
+from sovcloud.provisioning.models import Step, WorkerHeartbeat
 from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
 from tests.conftest import service_missing
@@ -54,6 +54,18 @@ def _wait_orders(sessions, ids, timeout=60.0):  # type: ignore[no-untyped-def]
             return states
         time.sleep(0.2)
     raise AssertionError(f"orders still {states} after {timeout} s")
+
+
+def _wait_beating(sessions, count, timeout=60.0):  # type: ignore[no-untyped-def]
+    """Until ``count`` worker processes have sent their first heartbeat (sent once their consumer runs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sessions() as db:
+            if len(db.scalars(select(WorkerHeartbeat.worker)).all()) >= count:
+                time.sleep(0.5)
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} workers beating after {timeout} s")
 
 
 def test_sigkilled_worker_leaves_exactly_one_server(world, catalog, sessions, slow_settings, workers):
@@ -112,7 +124,7 @@ def test_redis_queue_with_two_workers(world, catalog, sessions, slow_settings, w
     TaskQueue(on_redis).install()
     workers.start()
     workers.start()
-    time.sleep(2.0)  # both consumers listening before the work arrives
+    _wait_beating(sessions, 2)  # both consumers up (a loaded machine takes seconds to start one) before work arrives
     ids = [_place(sessions, world.projects["a"].id, catalog["vm/s1.small"], count=1, name=f"r{i}") for i in range(10)]
     assert _wait_orders(sessions, ids) == {OrderStatus.COMPLETED}
     with sessions() as db:
