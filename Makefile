@@ -54,7 +54,7 @@ typecheck:
 	$(BIN)/mypy
 
 unit:
-	$(BIN)/pytest -q -n 2 --dist loadgroup -p no:cacheprovider
+	$(BIN)/pytest -q -n 2 --dist loadgroup -p no:cacheprovider --durations=25
 
 ## make devcloud: a real OpenStack (Keystone, Placement, Glance, Nova fake, Neutron, Cinder fake) on 127.0.0.1,
 ## from PyPI into .devcloud/venv pinned by devcloud/constraints.txt; clouds.yaml in .devcloud/ (cloud "sovdc")
