@@ -57,4 +57,14 @@ MESSAGES: dict[str, str] = {
     "{min_length} éléments au moins.": "At least {min_length} items.",
     "Un texte est attendu.": "A text is expected.",
     "Valeur invalide.": "Invalid value.",
+    "Précisez le fuseau horaire (par exemple 2030-01-01T10:00:00+01:00 ou …Z).":
+        "Give the time zone (for example 2030-01-01T10:00:00+01:00 or …Z).",
+    "Date et heure invalides (format attendu : AAAA-MM-JJTHH:MM:SS+01:00).":
+        "Invalid date and time (expected format: YYYY-MM-DDTHH:MM:SS+01:00).",
+    "Le corps de la requête n'est pas du JSON valide.": "The request body is not valid JSON.",
+    "Un objet est attendu.": "An object is expected.",
+    "Une liste est attendue.": "A list is expected.",
+    "{max_digits} chiffres au plus.": "At most {max_digits} digits.",
+    "{decimal_places} décimales au plus.": "At most {decimal_places} decimal places.",
+    "Un nombre fini est attendu.": "A finite number is expected.",
 }
