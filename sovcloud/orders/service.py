@@ -24,7 +24,6 @@ from sovcloud.inventory.models import COUNTED, Resource
 from sovcloud.orders import approvers, policies, usage
 from sovcloud.orders.choices import (
     LABELS_FR,
-    TRANSITIONS,
     Classification,
     Decision,
     OrderStatus,
@@ -33,7 +32,8 @@ from sovcloud.orders.choices import (
 from sovcloud.orders.errors import InvalidTransition
 from sovcloud.orders.models import Approval, Order, OrderItem
 from sovcloud.orders.quotes import MAX_COUNT, price_items
-from sovcloud.supervision.notifications import notify
+from sovcloud.orders.transitions import transition
+from sovcloud.provisioning.engine import start_provisioning
 from sovcloud.tenancy.models import Project
 
 MAX_TITLE = 200
@@ -53,24 +53,6 @@ class ItemIn:
     name: str
     count: int = 1
     parameters: dict[str, Any] = field(default_factory=dict)
-
-
-def transition(session: Session, order: Order, to: OrderStatus, *, actor: Actor, **details: Any) -> None:
-    """Move ``order`` to ``to`` if the state machine allows it; journal it and tell the requester.
-
-    Raises:
-        InvalidTransition: not allowed from the current state.
-    """
-    current = OrderStatus(order.status)
-    if to not in TRANSITIONS[current]:
-        raise InvalidTransition(f"Commande {LABELS_FR[current].lower()} : impossible de passer à "
-                                f"« {LABELS_FR[to].lower()} ».", status=current.value)
-    order.status = to
-    audit.record(session, actor=actor, action=f"order.{to.value}", target=order,
-                 details={"from": current.value, **details})
-    notify(session, user_id=order.requester_id, subject_type="order", subject_id=order.id,
-           message=f"Commande « {order.title} » : {LABELS_FR[to].lower()}."
-           + (f" {details['reason']}" if details.get("reason") else ""))
 
 
 def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items: list[ItemIn], title: str = "",
@@ -205,8 +187,6 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
 def _approved(session: Session, order: Order, actor: Actor, reason: str, *, decided_by: Actor | None = None) -> None:
     """Approve (journaled as ``decided_by``, the approval policy for an automatic approval) and start the
     provisioning on behalf of ``actor``."""
-    from sovcloud.provisioning.engine import start_provisioning
-
     order.decided_at = now()
     transition(session, order, OrderStatus.APPROVED, actor=decided_by or actor, reason=reason)
     start_provisioning(session, order=order, actor=actor)

@@ -13,6 +13,7 @@ from sovcloud.clock import now
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.models import Order
+from sovcloud.orders.transitions import transition
 from sovcloud.provisioning.dispatch import enqueue_after_commit
 from sovcloud.provisioning.models import Step, StepKind, StepStatus
 
@@ -33,8 +34,6 @@ def new_step(session: Session, *, kind: StepKind, project_id: uuid.UUID, actor: 
 
 def start_provisioning(session: Session, *, order: Order, actor: Actor) -> list[Step]:
     """An approved order: one CREATE step per item, and the order moves to provisioning."""
-    from sovcloud.orders.service import transition
-
     transition(session, order, OrderStatus.PROVISIONING, actor=actor)
     return [new_step(session, kind=StepKind.CREATE, project_id=order.project_id, actor=actor, order_id=order.id,
                      item_id=item.id) for item in order.items]
@@ -43,8 +42,6 @@ def start_provisioning(session: Session, *, order: Order, actor: Actor) -> list[
 def close_order_if_done(session: Session, order_id: uuid.UUID) -> None:
     """Complete the order once every CREATE step succeeded. Locks the order row so two workers finishing
     the last two steps at once cannot both miss (or both do) the completion."""
-    from sovcloud.orders.service import transition
-
     # its items and approvals are not needed here: not loaded (two queries less per step)
     order = session.get(Order, order_id, with_for_update=True,
                         options=(lazyload(Order.items), lazyload(Order.approvals)))
@@ -62,8 +59,6 @@ def close_order_if_done(session: Session, order_id: uuid.UUID) -> None:
 def fail_order(session: Session, *, order_id: uuid.UUID, reason: str) -> None:
     """A step failed for good: the order fails, its other waiting steps are cancelled, and a compensation
     step will delete whatever was created (the quota is released as resources go)."""
-    from sovcloud.orders.service import transition
-
     order = session.get(Order, order_id, with_for_update=True)
     if order is None or order.status != OrderStatus.PROVISIONING:
         return

@@ -52,6 +52,13 @@ class Progress:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Wait:
+    """Not finished: look again after ``delay`` seconds."""
+
+    delay: float
+
+
 class Lookups:
     """Flavor and image ids by name, cached for the life of the worker."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -22,19 +21,13 @@ from sovcloud.logs import get_logger
 from sovcloud.orders.models import Order, OrderItem
 from sovcloud.providers import errors as perr
 from sovcloud.providers.context import request_context
-from sovcloud.provisioning import engine, handlers, items
+from sovcloud.provisioning import actions, engine, handlers, items
+from sovcloud.provisioning.handlers import Wait
 from sovcloud.provisioning.models import Step, StepKind, StepStatus
 from sovcloud.provisioning.runtime import Runtime
 
 log = get_logger("sovcloud.provisioning")
 _lookups: dict[int, handlers.Lookups] = {}
-
-
-@dataclass
-class Wait:
-    """Not finished: look again after ``delay`` seconds."""
-
-    delay: float
 
 
 class Busy(Exception):
@@ -254,9 +247,7 @@ def _run_delete(rt: Runtime, step: Step) -> Wait | None:
 
 
 def _run_action(rt: Runtime, step: Step) -> Wait | None:
-    from sovcloud.inventory.actions import perform
-
-    return perform(rt, step, _lookups_of(rt))
+    return actions.perform(rt, step, _lookups_of(rt))
 
 
 _RUN = {StepKind.CREATE: _run_create, StepKind.COMPENSATE: _run_compensate, StepKind.DELETE: _run_delete,
@@ -276,9 +267,7 @@ def _succeed(rt: Runtime, step: Step) -> None:
         if row.kind == StepKind.CREATE and row.order_id:
             engine.close_order_if_done(session, row.order_id)
         if row.kind == StepKind.ACTION and row.resource_id:
-            from sovcloud.inventory.actions import finish_action
-
-            finish_action(session, row)
+            actions.finish_action(session, row)
 
 
 def _wait(rt: Runtime, step: Step, wait: Wait, note: str | None) -> None:
@@ -314,9 +303,7 @@ def _fail(rt: Runtime, step: Step, error: str) -> None:
         if row.kind == StepKind.CREATE and row.order_id:
             engine.fail_order(session, order_id=row.order_id, reason=error)
         elif row.kind == StepKind.ACTION and row.resource_id:
-            from sovcloud.inventory.actions import fail_action
-
-            fail_action(session, row, error)
+            actions.fail_action(session, row, error)
         elif row.kind == StepKind.COMPENSATE and row.order_id:
             for left in engine.resources_to_compensate(session, row.order_id):  # what may still exist in the cloud
                 left.state = ResourceState.ERROR

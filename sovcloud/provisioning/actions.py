@@ -1,4 +1,5 @@
-"""Day-2 actions as the worker runs them: ask the provider once, then wait for the resource to settle
+"""Day-2 actions as the worker runs them (provisioning writes their outcome to the inventory, which never
+calls back): ask the provider once, then wait for the resource to settle
 (ACTIVE or SHUTOFF with no task in progress — ACTIVE alone is not enough after a reboot or resize)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sovcloud.db import transaction
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.providers import errors as perr
 from sovcloud.providers.dto import ServerStatus
-from sovcloud.provisioning.handlers import Lookups
+from sovcloud.provisioning.handlers import Lookups, Wait
 from sovcloud.provisioning.models import Step
 
 #: server status each action ends in
@@ -21,10 +22,8 @@ SETTLED = {"start": ServerStatus.ACTIVE, "stop": ServerStatus.SHUTOFF, "reboot":
            "resize": ServerStatus.ACTIVE}
 
 
-def perform(rt: Any, step: Step, lookups: Lookups) -> Any:
+def perform(rt: Any, step: Step, lookups: Lookups) -> Wait | None:
     """Run (or keep waiting on) the action of ``step``; returns a ``Wait`` or None when done."""
-    from sovcloud.provisioning.runner import Wait
-
     with transaction(rt.sessions) as session:
         r = session.get(Resource, step.resource_id)
         if r is None or r.provider_id is None:
