@@ -67,16 +67,24 @@ class SeedResult:
     users: list[tuple[str, str, bool]]  #: username, role, has TOTP
 
 
-def seed(session: Session, *, settings: Settings, actor: Actor | None = None) -> SeedResult:
-    """Create the demo world once (does nothing if it is there already)."""
+def seed(session: Session, *, settings: Settings, actor: Actor | None = None,
+         zones: list[str] | None = None) -> SeedResult:
+    """Create the demo world once (does nothing if it is there already); the sites are the provider's
+    ``zones`` when given, the demo's two otherwise (each added once)."""
     actor = actor or Actor.system("demo-seed")
     from sovcloud.catalog.seed import seed_catalog
     from sovcloud.orders.policies import seed_rules
+    from sovcloud.resilience.seed import DEMO_SITES, seed_demo_sites
+    from sovcloud.resilience.service import seed_sites
 
     existing = session.scalar(select(Organisation.id).where(Organisation.code == "MI"))
     rows = [(u, r.value, r in ADMIN_ROLES) for u, _n, r, _p in USERS]
     seed_catalog(session, actor)
     seed_rules(session, actor=actor)
+    if zones is None:
+        seed_demo_sites(session, actor=actor)
+    else:
+        seed_sites(session, actor=actor, zones=zones, details=DEMO_SITES)
     if existing is not None:
         return SeedResult(created=False, users=rows)
     orgs: dict[str, Organisation] = {}

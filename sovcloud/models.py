@@ -5,6 +5,7 @@ import sovcloud.inventory.models
 import sovcloud.leases
 import sovcloud.orders.models
 import sovcloud.provisioning.models
+import sovcloud.resilience.models  # sites
 import sovcloud.supervision.models  # noqa: F401  (notifications)
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.db import Base

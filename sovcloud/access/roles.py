@@ -53,6 +53,8 @@ class Permission(StrEnum):
     RESOURCE_READ = "resource.read"
     RESOURCE_OPERATE = "resource.operate"
     CAPACITY_READ = "capacity.read"
+    SITE_MANAGE = "site.manage"
+    PLATFORM_BACKUP = "platform.backup"
     BILLING_READ = "billing.read"
 
 

@@ -17,6 +17,7 @@ from sovcloud.orders.cli import policy as policy_app
 from sovcloud.orders.cli import resources as resources_app
 from sovcloud.provisioning.cli import steps as steps_app
 from sovcloud.provisioning.cli import worker
+from sovcloud.resilience.cli import sites as sites_app
 from sovcloud.tenancy.cli import orgs, projects
 
 app = typer.Typer(help="sovcloud — plateforme de cloud souverain.", no_args_is_help=True,
@@ -54,6 +55,7 @@ app.add_typer(resources_app, name="resource")
 app.add_typer(steps_app, name="steps")
 app.command("worker")(worker)
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(sites_app, name="site")
 
 
 @app.command()
@@ -72,6 +74,7 @@ def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
     upgrade(settings.database_url)
+    _first_start_sites(settings)
     # uvicorn stops on SIGTERM, then raises it again once its handlers are removed: without a handler of
     # ours that would end the process at once, before the embedded worker is stopped (an orphan per restart)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -96,6 +99,14 @@ def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = 
             embedded.stop()
 
 
+def _first_start_sites(settings: Settings) -> None:
+    """At the first start, the sites are the provider's zones (later, ``sovcloud site sync``)."""
+    from sovcloud.resilience.seed import provider_zones, seed_at_first_start
+
+    with unit_of_work(settings) as (session, _):
+        seed_at_first_start(session, zones=lambda: provider_zones(settings))
+
+
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
@@ -114,10 +125,12 @@ def demo_seed(output: OutputOpt = Output.table) -> None:
     """Create demo ministries, projects and users (once)."""
     from sovcloud import demo
     from sovcloud.migrate import upgrade
+    from sovcloud.resilience.seed import provider_zones
 
     upgrade(get_settings().database_url)
+    zones = provider_zones(get_settings())
     with unit_of_work() as (session, settings):
-        result = demo.seed(session, settings=settings)
+        result = demo.seed(session, settings=settings, zones=zones)
     if output is Output.json:
         render([{"username": u, "role": r, "totp": t} for u, r, t in result.users], output)
         return

@@ -33,7 +33,7 @@ def place(project: Annotated[uuid.UUID, typer.Argument(help="Id du projet")],
           parameters: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",
                                                    help='Paramètres JSON, ex. {"image": "debian-12"}')] = "{}",  # type: ignore[assignment]
           classification: Classification = Classification.STANDARD,
-          site: Annotated[str | None, typer.Option(help="site-a | site-b")] = None,
+          site: Annotated[str | None, typer.Option(help="Nom d'un site ouvert (sovcloud site list)")] = None,
           output: OutputOpt = Output.table) -> None:
     """Place an order as the authenticated user."""
     with acting() as (session, _, actor):

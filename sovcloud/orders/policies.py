@@ -20,6 +20,7 @@ from sovcloud.errors import Conflict, NotFound, ValidationFailed
 from sovcloud.logs import get_logger
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.orders.models import ApprovalRule
+from sovcloud.resilience.service import require_known as require_sites
 from sovcloud.tenancy.quotas import Limits
 
 log = get_logger("sovcloud.orders")
@@ -186,6 +187,7 @@ def create_rule(session: Session, *, actor: Actor, name: str, position: int, out
     """
     authorize(actor, Permission.POLICY_MANAGE)
     conditions = parse_conditions(conditions).stored()
+    require_sites(session, conditions.get("sites") or [], field="conditions.sites")  # sites are data
     outcome = RuleOutcome(outcome)
     _validate(outcome, approver_role, approvals_required)
     if session.scalar(select(ApprovalRule.id).where(ApprovalRule.name == name)) is not None:
@@ -215,6 +217,7 @@ def update_rule(session: Session, *, actor: Actor, rule_id: uuid.UUID, **changes
         raise NotFound(f"Règle {rule_id} introuvable.")
     if changes.get("conditions") is not None:
         changes["conditions"] = parse_conditions(changes["conditions"]).stored()
+        require_sites(session, changes["conditions"].get("sites") or [], field="conditions.sites")
     before = {k: getattr(rule, k) for k in changes}
     for key, value in changes.items():
         if value is not None and key in {"name", "position", "outcome", "conditions", "approver_role",

@@ -28,7 +28,7 @@ class OrderCreate(BaseModel):
     title: str = Field(default="", max_length=200)
     classification: Classification = Classification.STANDARD
     site_preference: str | None = Field(default=None, min_length=1, max_length=40,
-                                        description="site-a | site-b, or none for any")
+                                        description="An active site's name (GET /sites), or none for any")
     end_date: AwareDatetime | None = Field(default=None, description="Resources are retired after this (with offset)")
     submit: bool = Field(default=True, description="Submit at once (false keeps a draft)")
 

@@ -34,10 +34,10 @@ from sovcloud.orders.models import Approval, Order, OrderItem
 from sovcloud.orders.quotes import MAX_COUNT, price_items
 from sovcloud.orders.transitions import transition
 from sovcloud.provisioning.engine import start_provisioning
+from sovcloud.resilience import service as sites
 from sovcloud.tenancy.models import Project
 
 MAX_TITLE = 200
-SITES = ("site-a", "site-b")
 #: who the journal names for what the approval policy decides by itself
 POLICY_ACTOR = "politique d'approbation"
 #: states an order can still be cancelled in (before its provisioning starts)
@@ -70,9 +70,8 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
     authorize(actor, Permission.ORDER_CREATE, project)
     if not items:
         raise ValidationFailed("Une commande contient au moins un élément.", field="items")
-    if site_preference is not None and site_preference not in SITES:
-        raise ValidationFailed(f"Site inconnu : {site_preference} (attendu : {', '.join(SITES)}).",
-                               field="site_preference")
+    if site_preference is not None:  # a site of the sites table, open to orders
+        site_preference = sites.require_orderable(session, site_preference).name
     if end_date is not None and end_date <= now():
         raise ValidationFailed("La date de fin doit être dans le futur.", field="end_date")
     if len(title.strip()) > MAX_TITLE:

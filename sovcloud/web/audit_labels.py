@@ -10,7 +10,8 @@ TARGETS: dict[str, str] = {"order": "Commande", "resource": "Ressource", "user":
                            "token": "Jeton d'API", "project": "Projet", "organisation": "Organisation",
                            "membership": "Rôle", "quota": "Quota", "approval_rule": "Règle d'approbation",
                            "offering": "Offre", "plan": "Gabarit", "price_list": "Grille tarifaire",
-                           "group": "Groupe d'organisations"}
+                           "group": "Groupe d'organisations",
+                           "site": "Site"}
 ACTIONS: dict[str, str] = {
     "catalog.group.created": "Groupe d'organisations créé", "catalog.group.members_set": "Membres du groupe fixés",
     "catalog.offering.created": "Offre créée", "catalog.offering.retired": "Offre retirée",
@@ -32,6 +33,8 @@ ACTIONS: dict[str, str] = {
     "user.locked": "Compte verrouillé", "user.login": "Connexion", "user.logout": "Déconnexion",
     "user.mfa_enrolled": "Second facteur enrôlé", "user.reactivated": "Compte réactivé",
     "user.suspended": "Compte suspendu",
+    "site.created": "Site ajouté", "site.updated": "Site modifié",
+    "platform.backup": "Sauvegarde de la plateforme", "platform.restored": "Plateforme restaurée",
     **{f"order.{s.value}": f"Commande : {label.lower()}" for s, label in LABELS_FR.items()
        if s != OrderStatus.DRAFT},
     **{f"resource.{a}": label for a, label in {

@@ -32,4 +32,6 @@ MESSAGES: dict[str, str] = {
     "Redémarrage demandé": "Reboot requested",
     "Redimensionnement demandé": "Resize requested", "Instantané demandé": "Snapshot requested",
     "Attachement demandé": "Attachment requested", "Détachement demandé": "Detachment requested",
+    "Site ajouté": "Site added", "Site modifié": "Site changed",
+    "Sauvegarde de la plateforme": "Platform backed up", "Plateforme restaurée": "Platform restored",
 }

@@ -23,6 +23,7 @@ from sovcloud.catalog import service as catalog
 from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import Classification, RuleOutcome
+from sovcloud.resilience import service as sites
 from sovcloud.supervision import capacity
 from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of
@@ -72,7 +73,7 @@ def _rules_page(request: Request, session: Session, actor: Actor, *, status: int
     authorize(actor, Permission.POLICY_MANAGE)
     context = {"rules": policies.list_rules(session, actor=actor), "outcomes": list(RuleOutcome),
                "approver_roles": [Role.PROJECT_ADMIN, Role.ORGANISATION_ADMIN, Role.FINANCE, Role.PLATFORM_OPERATOR],
-               "classifications": [c.value for c in Classification], "sites": service.SITES,
+               "classifications": [c.value for c in Classification], "sites": sites.all_names(session),
                "kinds": OFFERING_KINDS, "done": DONE.get(str(request.query_params.get("done"))), **extra}
     return render(request, "operator/rules.html", context, status=status, actor=actor)
 

@@ -25,6 +25,7 @@ from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.inventory import service as inventory
 from sovcloud.orders import quotes, service
 from sovcloud.orders.choices import Classification
+from sovcloud.resilience import service as sites
 from sovcloud.tenancy import service as tenancy
 from sovcloud.tenancy.models import Project
 from sovcloud.web import forms
@@ -153,7 +154,7 @@ def _context(session: Session, actor: Actor, form: OrderForm) -> dict[str, Any]:
         groups = inventory.project_resources(session, actor=actor, project_id=project.id, kind="security_group")
     return {"form": form, "projects": projects, "project": project, "offerings": offerings, "offering": offering,
             "networks": networks, "security_groups": groups,
-            "plans": plans, "plan": plan, "prices": prices, "images": IMAGES, "sites": service.SITES,
+            "plans": plans, "plan": plan, "prices": prices, "images": IMAGES, "sites": sites.orderable_names(session),
             "classifications": [c.value for c in Classification], "priced": priced}
 
 

@@ -70,6 +70,7 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
             "membership_id": str(membership),
             "token_id": str(token.token.id),
             **catalog_objects(db, world.orgs["B"]),
+            "site": "site-inconnu",  # sites are the platform's, not a ministry's: no such site, or not operator
         }
 
 
@@ -162,6 +163,14 @@ def test_audit_export_of_other_ministry_is_refused(client, world):
     assert r.status_code == 404
 
 
+def _a_site(sessions) -> str:  # type: ignore[no-untyped-def]
+    from sovcloud.resilience.seed import seed_demo_sites
+    from tests.factories import SYSTEM
+
+    with sessions() as db, db.begin():
+        return seed_demo_sites(db, actor=SYSTEM)[0].name
+
+
 def test_same_routes_answer_for_own_ministry(client, world, sessions, settings):
     """Control: the GET routes above do answer 200 for the caller's own objects, so the 403/404s are
     refusals and not broken URLs."""
@@ -171,7 +180,7 @@ def test_same_routes_answer_for_own_ministry(client, world, sessions, settings):
         own_catalog = catalog_objects(db, world.orgs["A"])
     own = {**own_catalog, "organisation_id": str(world.orgs["A"].id), "project_id": str(world.projects["a"].id),
            "user_id": str(world.people["member_a"].id), "membership_id": str(membership),
-           "token_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4())}
+           "token_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()), "site": _a_site(sessions)}
     spec = client.get("/api/v1/openapi.json").json()
     login(client, world.people["admin_a"])
     ok = 0

@@ -10,15 +10,17 @@ from sovcloud.catalog.seed import seed_catalog
 from sovcloud.orders.policies import seed_rules
 from sovcloud.provisioning import dispatch
 from sovcloud.provisioning.runtime import make_runtime
+from sovcloud.resilience.seed import seed_demo_sites
 from tests.factories import SYSTEM
 
 
 @pytest.fixture
 def catalog(world, sessions):  # type: ignore[no-untyped-def]
-    """The default catalogue and approval policy; returns plan ids by "offering/plan" code."""
+    """The default catalogue, approval policy and demo sites; returns plan ids by "offering/plan" code."""
     with sessions() as db, db.begin():
         seed_catalog(db, actor=SYSTEM)
         seed_rules(db, actor=SYSTEM)
+        seed_demo_sites(db, actor=SYSTEM)
         return {f"{p.offering.kind}/{p.code}": p.id for p in db.scalars(select(Plan))}
 
 

@@ -47,17 +47,19 @@ def live_server(app: Any, browser: Any) -> Iterator[str]:
 
 @pytest.fixture
 def catalog(world: Any, sessions: Any) -> dict[str, Any]:
-    """The default catalogue and approval policy; plan ids by "offering/plan" code."""
+    """The default catalogue, approval policy and demo sites; plan ids by "offering/plan" code."""
     from sqlalchemy import select
 
     from sovcloud.catalog.models import Plan
     from sovcloud.catalog.seed import seed_catalog
     from sovcloud.orders.policies import seed_rules
+    from sovcloud.resilience.seed import seed_demo_sites
     from tests.factories import SYSTEM
 
     with sessions() as db, db.begin():
         seed_catalog(db, actor=SYSTEM)
         seed_rules(db, actor=SYSTEM)
+        seed_demo_sites(db, actor=SYSTEM)
         return {f"{p.offering.kind}/{p.code}": p.id for p in db.scalars(select(Plan))}
 
 

@@ -63,7 +63,7 @@ def test_negative_quota_comes_back_as_the_form_with_the_error_at_the_field(clien
     assert not ENGLISH.search(r.text) and "vcpus" not in r.text.split('id="quota"')[1].split("<form")[0]
 
 
-def test_empty_rule_name_comes_back_with_the_typed_rule(client, world):
+def test_empty_rule_name_comes_back_with_the_typed_rule(client, world, catalog):  # catalog: the demo sites
     portal_login(client, world.people["operator"])
     token = csrf_of(client, "/operator/rules")
     r = client.post("/operator/rules", data={"name": " ", "position": "7", "outcome": "require_approval",

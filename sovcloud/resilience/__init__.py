@@ -1,0 +1,1 @@
+"""Resilience: the sites (availability zones) as data, and the platform's own backup and restore."""
