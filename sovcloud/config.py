@@ -125,7 +125,9 @@ class Settings(BaseSettings):
     expiry_interval_s: float = Field(default=5.0, gt=0, description="How often the end dates are swept (reminders "
                                      "sent, expired resources retired).")
     worker_heartbeat_s: float = Field(default=5.0, gt=0, description="How often a worker records that it is alive; "
-                                      "three missed beats and /healthz reports it dead.")
+                                      "three missed beats and /readyz reports it dead.")
+    readiness_timeout_s: float = Field(default=2.0, gt=0, le=30, description="Longest time each /readyz check "
+                                       "(database, migrations, queue, workers, provider) may take before it fails.")
     audit_anchor_path: Path = Field(
         default=VAR_DIR / "audit-anchors.jsonl",
         description="Append-only file where every process writes the audit chain's head, signed, at each "

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.orm import configure_mappers
 
 from sovcloud import audit
 from sovcloud.access import refusals
-from sovcloud.api import heap, problems
+from sovcloud.api import health, heap, problems
 from sovcloud.api.deps import get_actor, same_origin
-from sovcloud.api.health import Health, health
 from sovcloud.api.input_guard import InputGuard
 from sovcloud.api.request_context import RequestContext
 from sovcloud.api.write_queue import WriteQueue
@@ -21,6 +19,7 @@ from sovcloud.config import Settings, get_settings
 from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
 from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
+from sovcloud.supervision import health as supervision_health
 
 API_PREFIX = "/api/v1"
 
@@ -82,12 +81,8 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
 
-    @app.get("/healthz", tags=["health"], response_model=Health,
-             responses={503: {"model": Health, "description": "A worker is dead"}})
-    def healthz(request: Request) -> JSONResponse:
-        """Liveness of the API and of the workers, without authentication: 200 ``ok``, or 503 ``degraded``
-        when a worker stopped beating without stopping cleanly (or the embedded worker is down)."""
-        return health(request.app)
+    app.state.queue_depth = supervision_health.queue_probe(settings, settings.readiness_timeout_s)
+    app.include_router(health.router)
 
     public, private = _routers()
     for router in public:  # login, second factor, logout: the cookie is set or used, so same origin only

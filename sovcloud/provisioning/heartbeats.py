@@ -66,3 +66,47 @@ def workers(session: Session, *, beat_s: float) -> list[WorkerState]:
     states = [WorkerState(worker=r.worker, alive=r.seen_at >= limit, seen_at=r.seen_at, started_at=r.started_at)
               for r in rows]
     return sorted(states, key=lambda s: not s.alive)
+
+
+@dataclass(frozen=True)
+class RunningStep:
+    """A step a worker holds now (its lease not run out)."""
+
+    id: str
+    kind: str  #: create, action, delete, compensate
+    action: str | None  #: the day-2 action of an ``action`` step
+    order_id: str | None
+    attempts: int
+    since: datetime  #: when the step was made (UTC)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What one worker is doing: the steps it holds and the periodic jobs whose last round it took."""
+
+    steps: list[RunningStep]
+    jobs: list[tuple[str, datetime]]  #: (job, when this worker took its last round)
+
+
+def activity(session: Session, names: list[str], *, per_worker: int = 20) -> dict[str, Activity]:
+    """The running steps (at most ``per_worker`` each, oldest first) and last periodic rounds of ``names``."""
+    from sovcloud.leases import Lease
+    from sovcloud.provisioning.models import Step, StepStatus
+
+    found: dict[str, Activity] = {name: Activity(steps=[], jobs=[]) for name in names}
+    if not names:
+        return found
+    held = session.execute(
+        select(Step.worker, Step.id, Step.kind, Step.action, Step.order_id, Step.attempts, Step.created_at)
+        .where(Step.status == StepStatus.RUNNING, Step.worker.in_(names), Step.lease_until >= now())
+        .order_by(Step.created_at).limit(per_worker * len(names)))
+    for worker, step_id, kind, action, order_id, attempts, created_at in held:
+        steps = found[str(worker)].steps
+        if len(steps) < per_worker:
+            steps.append(RunningStep(id=str(step_id), kind=str(kind), action=action,
+                                     order_id=str(order_id) if order_id else None, attempts=attempts,
+                                     since=created_at))
+    for name, holder, acquired_at in session.execute(
+            select(Lease.name, Lease.holder, Lease.acquired_at).where(Lease.holder.in_(names)).order_by(Lease.name)):
+        found[holder].jobs.append((name, acquired_at))
+    return found

@@ -20,7 +20,7 @@ from sovcloud.config import Settings
 from sovcloud.errors import NotFound
 from sovcloud.web.common import HERE, error_response, templates
 
-API_PREFIXES = ("/api/", "/healthz")
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
 
 #: no inline script or style anywhere: everything comes from our own static files
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

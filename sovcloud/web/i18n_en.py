@@ -3,6 +3,7 @@
 from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
+from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
 
 MESSAGES: dict[str, str] = {
     # layout
@@ -186,4 +187,4 @@ MESSAGES: dict[str, str] = {
                                    "is used under its terms of use.",
 }
 
-MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT}.items() if k not in MESSAGES})
+MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH}.items() if k not in MESSAGES})

@@ -1,5 +1,5 @@
-"""The operator console: capacity per site and hypervisor, recent orders of every tenant, the approval policy
-(list, add, enable / disable, delete) and the catalogue with its public prices (read-only)."""
+"""The operator console: capacity per site and hypervisor, recent orders of every tenant, the workers, the
+approval policy (list, add, enable / disable, delete) and the catalogue with its public prices (read-only)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.resilience import service as sites
-from sovcloud.supervision import capacity
+from sovcloud.supervision import capacity, health
 from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of
 from sovcloud.web.labels import DONE, OFFERING_KINDS
@@ -67,6 +67,15 @@ def console(request: Request) -> Response:
                  for h in (report.hypervisors if report else [])]
         return render(request, "operator/index.html", {"sites": sites, "hosts": hosts, "ratio": ratio,
                                                        "capacity_error": error, "orders": orders})
+
+
+@router.get("/operator/workers")
+def workers(request: Request) -> Response:
+    """Each worker, its last heartbeat, the steps it holds and the periodic rounds it took last."""
+    beat_s = settings_of(request).worker_heartbeat_s
+    with acting(request) as (session, actor):
+        views = health.worker_views(session, actor=actor, beat_s=beat_s)
+        return render(request, "operator/workers.html", {"workers": views, "beat_s": f"{beat_s:g}"})
 
 
 def _rules_page(request: Request, session: Session, actor: Actor, *, status: int = 200, **extra: Any) -> Response:

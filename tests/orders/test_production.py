@@ -71,7 +71,7 @@ def test_two_api_processes_and_two_workers_share_sessions_orders_and_periodic_jo
         assert set(db.scalars(select(Order.status).where(Order.id.in_([uuid.UUID(i) for i in ids])))) == {
             OrderStatus.COMPLETED}
     names = {f"{socket.gethostname()}:{w.pid}" for w in workers}
-    beats = {w["worker"] for w in one.get("/healthz").json()["workers"] if w["alive"]}
+    beats = {w["worker"] for w in one.get("/readyz").json()["workers"] if w["alive"]}
     assert beats == names  # both workers alive, seen from either API process
     started = time.monotonic()
     with sessions() as db:

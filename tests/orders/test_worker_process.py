@@ -153,8 +153,8 @@ def test_serve_restarts_its_dead_worker_and_stops_it_on_sigterm(sessions, slow_s
     workers.settings = beat
     port = free_port()
     server = workers.server(port, log=tmp_path / "serve.log", SOVCLOUD_EMBEDDED_WORKER="true")
-    health = f"http://127.0.0.1:{port}/healthz"
-    wait_http(health, timeout=90)
+    wait_http(f"http://127.0.0.1:{port}/healthz", timeout=90)
+    health = f"http://127.0.0.1:{port}/readyz"
     first = wait_for(lambda: _worker_pid(httpx.get(health).json()), 30, "the embedded worker beats")
     assert httpx.get(health).json()["embedded_worker"] == "running"
     os.kill(first, signal.SIGKILL)  # the worker dies: the server starts another
@@ -162,13 +162,13 @@ def test_serve_restarts_its_dead_worker_and_stops_it_on_sigterm(sessions, slow_s
                       "the embedded worker is restarted")
     assert not _alive(first) and _alive(second)
     r = httpx.get(health)
-    assert r.status_code == 200 and r.json()["status"] == "ok", r.text  # the dead one was replaced, not missing
+    assert r.status_code == 200 and r.json()["state"] == "ready", r.text  # the dead one was replaced, not missing
     server.send_signal(signal.SIGTERM)  # what systemd and container runtimes send
     assert server.wait(timeout=30) == 0
     assert not _alive(second), "SIGTERM left the embedded worker running (orphaned)"
 
 
-def test_healthz_reports_a_dead_worker(sessions, slow_settings, workers):
+def test_readyz_reports_a_dead_worker(sessions, slow_settings, workers):
     from fastapi.testclient import TestClient
 
     from sovcloud.api.app import create_app
@@ -177,15 +177,15 @@ def test_healthz_reports_a_dead_worker(sessions, slow_settings, workers):
     workers.settings = beat
     with TestClient(create_app(beat, install_queue=False)) as client:
         proc = workers.start()
-        pid = wait_for(lambda: _worker_pid(client.get("/healthz").json()), 60, "the worker beats")
-        assert pid == proc.pid and client.get("/healthz").status_code == 200
+        pid = wait_for(lambda: _worker_pid(client.get("/readyz").json()), 60, "the worker beats")
+        assert pid == proc.pid and client.get("/readyz").status_code == 200
         os.kill(proc.pid, signal.SIGKILL)
-        r = wait_for(lambda: (x := client.get("/healthz")).status_code == 503 and x, 10, "the dead worker reported")
-        assert r.json()["status"] == "degraded"
+        r = wait_for(lambda: (x := client.get("/readyz")).status_code == 503 and x, 10, "the dead worker reported")
+        assert r.json()["state"] == "unready" and r.json()["failing"] == ["workers"]
         assert [(w["worker"].endswith(f":{pid}"), w["alive"]) for w in r.json()["workers"]] == [(True, False)]
         again = workers.start()  # a clean stop (SIGTERM) removes the worker's beat: not reported as dead
-        wait_for(lambda: _worker_pid(client.get("/healthz").json()) == again.pid, 60, "the new worker beats")
+        wait_for(lambda: _worker_pid(client.get("/readyz").json()) == again.pid, 60, "the new worker beats")
         again.terminate()
         assert again.wait(timeout=20) == 0
-        rows = [w["worker"] for w in client.get("/healthz").json()["workers"]]
+        rows = [w["worker"] for w in client.get("/readyz").json()["workers"]]
         assert not any(w.endswith(f":{again.pid}") for w in rows)
