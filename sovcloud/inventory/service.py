@@ -17,13 +17,11 @@ from sovcloud.catalog.models import Plan
 from sovcloud.clock import now
 from sovcloud.errors import Conflict, ValidationFailed
 from sovcloud.inventory.models import Resource, ResourceState
-from sovcloud.orders import usage
 from sovcloud.orders.models import Order
 from sovcloud.provisioning.engine import new_step
 from sovcloud.provisioning.models import Step, StepKind
 from sovcloud.supervision.notifications import notify
 from sovcloud.tenancy.models import Project
-from sovcloud.tenancy.quotas import Limits
 
 SERVER_ACTIONS = {"start", "stop", "reboot", "resize", "snapshot", "attach", "detach"}
 SORTS = {"name": Resource.name, "created_at": Resource.created_at}
@@ -96,7 +94,7 @@ def resize_plans(session: Session, *, actor: Actor, resource: Resource) -> list[
                                                    Plan.id != current.id).order_by(Plan.vcpus, Plan.ram_mb, Plan.code)))
 
 
-def _operable(session: Session, actor: Actor, resource_id: uuid.UUID) -> Resource:
+def operable(session: Session, actor: Actor, resource_id: uuid.UUID) -> Resource:
     resource = scoped(session, Resource, actor).get(resource_id, for_update=True)
     authorize(actor, Permission.RESOURCE_OPERATE, resource)
     if resource.state != ResourceState.ACTIVE:
@@ -107,25 +105,28 @@ def _operable(session: Session, actor: Actor, resource_id: uuid.UUID) -> Resourc
 
 def request_action(session: Session, *, actor: Actor, resource_id: uuid.UUID, action: str,
                    params: dict[str, Any] | None = None) -> Step:
-    """Queue a day-2 action on a server (start, stop, reboot, resize, snapshot, attach, detach).
+    """Queue a day-2 action on a server (start, stop, reboot, snapshot, attach, detach; a resize is an order:
+    ``orders.resize.request_resize``).
 
     Raises:
         NotFound: the resource (or the volume / plan named) is not visible.
         PermissionDenied: the actor may not operate resources of this project.
         Conflict: the resource is busy or not active, or the action does not fit its status.
-        ValidationFailed: unknown action or missing parameter.
-        QuotaExceeded: a resize beyond what the project has left.
+        ValidationFailed: unknown action or missing parameter, or a resize (an order of its own).
     """
     params = dict(params or {})
-    resource = _operable(session, actor, resource_id)
+    resource = operable(session, actor, resource_id)
     if resource.kind != "server" or action not in SERVER_ACTIONS:
         raise ValidationFailed(f"Action « {action} » impossible sur une ressource {resource.kind}.", field="action")
     if action == "start" and resource.status == "ACTIVE":
         raise Conflict("Le serveur est déjà démarré.")
     if action in ("stop", "reboot") and resource.status == "SHUTOFF":
         raise Conflict("Le serveur est déjà arrêté.")
-    if action == "resize":
-        params.update(_resize_params(session, actor, resource, params))
+    if action == "resize":  # an order of its own: estimate, quota and approval (orders.resize)
+        raise ValidationFailed("Un changement de gabarit est une commande : chiffré, vérifié contre le quota et "
+                               "soumis à la politique d'approbation. Demandez-le par POST "
+                               f"/api/v1/resources/{resource.id}/resize (ou « Redimensionner » dans le portail).",
+                               field="action")
     if action in ("attach", "detach"):
         volume = scoped(session, Resource, actor).get(params.get("volume_id", ""))
         if volume.kind != "volume" or volume.project_id != resource.project_id or volume.provider_id is None:
@@ -144,25 +145,6 @@ def request_action(session: Session, *, actor: Actor, resource_id: uuid.UUID, ac
     return step
 
 
-def _resize_params(session: Session, actor: Actor, resource: Resource, params: dict[str, Any]) -> dict[str, Any]:
-    try:
-        plan_id = uuid.UUID(str(params.get("plan_id")))
-    except ValueError:
-        raise ValidationFailed("Choisissez le nouveau gabarit.", field="plan_id") from None
-    current = session.get(Plan, resource.plan_id) if resource.plan_id else None
-    if current is not None and plan_id == current.id:
-        raise Conflict("Le serveur a déjà ce gabarit.")
-    plan = next((p for p in resize_plans(session, actor=actor, resource=resource) if p.id == plan_id), None)
-    if plan is None or current is None:
-        raise ValidationFailed("Choisissez un autre gabarit de la même offre.", field="plan_id")
-    storage = resource.storage_gb - current.disk_gb + plan.disk_gb
-    delta = Limits(vcpus=max(plan.vcpus - resource.vcpus, 0), ram_mb=max(plan.ram_mb - resource.ram_mb, 0),
-                   storage_gb=max(storage - resource.storage_gb, 0))
-    usage.check(session, resource.project_id, delta)
-    return {"plan_id": str(plan.id), "flavor": plan.code, "vcpus": plan.vcpus, "ram_mb": plan.ram_mb,
-            "storage_gb": storage}
-
-
 def delete_resource(session: Session, *, actor: Actor, resource_id: uuid.UUID) -> Step:
     """Queue the deletion of a resource (a server takes its data volumes with it).
 
@@ -171,7 +153,7 @@ def delete_resource(session: Session, *, actor: Actor, resource_id: uuid.UUID) -
         PermissionDenied: the actor may not operate resources of this project.
         Conflict: an operation is in progress.
     """
-    resource = _operable(session, actor, resource_id)
+    resource = operable(session, actor, resource_id)
     resource.state = ResourceState.DELETING
     audit.record(session, actor=actor, action="resource.delete_requested", target=resource,
                  organisation_id=resource.organisation_id, details={"name": resource.name, "kind": resource.kind})

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from sovcloud.api.deps import CurrentActor, DbSession
-from sovcloud.orders import policies, quotes, service
+from sovcloud.orders import policies, quotes, resize, service
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.schemas import (
     DecisionIn,
@@ -18,6 +18,8 @@ from sovcloud.orders.schemas import (
     OrderRead,
     QuoteIn,
     QuoteRead,
+    ResizeIn,
+    ResizeQuoteRead,
     RuleIn,
     RuleRead,
     RuleUpdate,
@@ -39,6 +41,20 @@ def place_order(body: OrderCreate, session: DbSession, actor: CurrentActor) -> O
 def quote_order(body: QuoteIn, session: DbSession, actor: CurrentActor) -> QuoteRead:
     """Estimate an order before placing it, and check it fits in the project's quota (nothing is recorded)."""
     return QuoteRead.model_validate(quotes.quote(session, actor=actor, **body.model_dump()))
+
+
+@router.get("/resources/{resource_id}/resize", response_model=list[ResizeQuoteRead])
+def resize_options(resource_id: uuid.UUID, session: DbSession, actor: CurrentActor) -> list[ResizeQuoteRead]:
+    """The plans a server may be resized to: price difference, quota, the approval the policy would ask."""
+    return [ResizeQuoteRead.of(q) for q in resize.resize_options(session, actor=actor, resource_id=resource_id)]
+
+
+@router.post("/resources/{resource_id}/resize", response_model=OrderRead, status_code=status.HTTP_201_CREATED)
+def resize_server(resource_id: uuid.UUID, body: ResizeIn, session: DbSession, actor: CurrentActor) -> OrderRead:
+    """Order a server's resize: an order priced by the difference, checked against the quota and judged by the
+    approval policy; the resize runs once it is approved."""
+    return OrderRead.model_validate(resize.request_resize(session, actor=actor, resource_id=resource_id,
+                                                          plan_id=body.plan_id, title=body.title))
 
 
 @router.get("/orders", response_model=Page[OrderRead])

@@ -11,7 +11,7 @@ import typer
 from sovcloud.cli.common import LimitOpt, Output, OutputOpt, acting, json_option, render
 from sovcloud.inventory import service as inventory
 from sovcloud.inventory.models import Resource
-from sovcloud.orders import policies, service
+from sovcloud.orders import policies, resize, service
 from sovcloud.orders.choices import Classification, Decision, OrderStatus, RuleOutcome
 from sovcloud.orders.models import ApprovalRule, Order
 
@@ -132,11 +132,21 @@ def resource_list(search: str | None = None, kind: str | None = None, limit: Lim
 def resource_action(resource: uuid.UUID, action: str,
                     params: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",
                                                          help="Paramètres JSON")] = "{}") -> None:  # type: ignore[assignment]
-    """Queue a day-2 action (start, stop, reboot, resize, snapshot, attach, detach)."""
+    """Queue a day-2 action (start, stop, reboot, snapshot, attach, detach; a resize: ``resource resize``)."""
     with acting() as (session, _, actor):
         step = inventory.request_action(session, actor=actor, resource_id=resource, action=action,
                                         params=params)
         print(f"Action mise en file : étape {step.id}.")
+
+
+@resources.command("resize")
+def resource_resize(resource: uuid.UUID,
+                    plan: Annotated[uuid.UUID, typer.Option(help="Id du nouveau plan (même offre)")]) -> None:
+    """Order a server's resize: priced, checked against the quota and put to the approval policy."""
+    with acting() as (session, _, actor):
+        order = resize.request_resize(session, actor=actor, resource_id=resource, plan_id=plan)
+        print(f"Commande {order.id} : {order.status} (différence {order.estimate_monthly} €/mois, "
+              f"règle « {order.rule_name} »).")
 
 
 @resources.command("delete")

@@ -68,7 +68,9 @@ class Order(IdMixin, Base):
 
 
 class OrderItem(IdMixin, Base):
-    """One line of an order: ``count`` resources of one plan with the same parameters."""
+    """One line of an order: ``count`` resources of one plan with the same parameters — or, when
+    ``resource_id`` is set, the change of that existing server to the plan (a resize: ``count`` 1, its
+    estimate and quota the difference from the current plan)."""
 
     __tablename__ = "order_items"
 
@@ -80,6 +82,8 @@ class OrderItem(IdMixin, Base):
     count: Mapped[int] = mapped_column(default=1)
     parameters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     estimate_monthly: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))  #: EUR per month, all count
+    #: the server this item resizes (None: the item creates resources)
+    resource_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("resources.id"), index=True)
     order: Mapped[Order] = relationship(back_populates="items")
 
 

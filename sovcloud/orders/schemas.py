@@ -58,6 +58,8 @@ class ItemRead(BaseModel):
     count: int
     parameters: dict[str, Any]
     estimate_monthly: Decimal
+    resource_id: uuid.UUID | None = Field(default=None, description="The server this item resizes (None: the "
+                                          "item creates resources)")
     outcome: ItemOutcomeRead | None = Field(default=None, description="What provisioning did with the item's "
                                             "resources (in the answer of GET /orders/{id} only)")
 
@@ -164,3 +166,42 @@ class QuoteRead(BaseModel):
     count: int
     fits: bool = Field(description="Whether the project's quota has room for it")
     lines: list[QuotaLineRead]
+
+
+class ResizeIn(BaseModel):
+    plan_id: uuid.UUID = Field(description="Another plan of the server's offering")
+    title: str = Field(default="", max_length=200, description="Order title (default: what changes)")
+
+
+class ResizeQuoteRead(BaseModel):
+    """One plan a server may be resized to: the price difference, the quota it adds, what the approval policy
+    would decide now."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    plan_id: uuid.UUID
+    plan_code: str
+    plan_name: str
+    current_monthly: Decimal = Field(description="EUR per month, the current plan")
+    new_monthly: Decimal = Field(description="EUR per month, this plan")
+    difference: Decimal = Field(description="EUR per month, new minus current")
+    hourly_difference: Decimal = Field(description="EUR per hour, new minus current")
+    fits: bool = Field(description="Whether what the resize adds fits in the project's quota")
+    lines: list[QuotaLineRead]
+    needs_approval: bool
+    refused: bool = Field(description="The policy would refuse it")
+    rule_name: str
+    rule_reason: str
+    approver_role: str | None
+    approvals_required: int
+
+    @classmethod
+    def of(cls, quote: Any) -> ResizeQuoteRead:
+        v = quote.verdict
+        return cls(plan_id=quote.plan.id, plan_code=quote.plan.code, plan_name=quote.plan.name,
+                   current_monthly=quote.current_monthly, new_monthly=quote.new_monthly,
+                   difference=quote.difference, hourly_difference=quote.hourly_difference, fits=quote.fits,
+                   lines=[QuotaLineRead.model_validate(line) for line in quote.lines],
+                   needs_approval=quote.needs_approval, refused=quote.refused, rule_name=v.rule_name,
+                   rule_reason=v.reason, approver_role=v.approver_role.value if v.approver_role else None,
+                   approvals_required=v.approvals_required)

@@ -163,6 +163,13 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
     facts = policies.OrderFacts(monthly_cost=total_monthly, classification=order.classification,
                                 site=order.site_preference, organisation_path=order.project.organisation.path,
                                 offering_kinds=frozenset(kinds), headroom_pct=policies.headroom_pct(quota, after))
+    apply_policy(session, actor, order, facts)
+    return order
+
+
+def apply_policy(session: Session, actor: Actor, order: Order, facts: policies.OrderFacts) -> None:
+    """Let the approval policy decide on a submitted order: approve it (provisioning starts), refuse it, or
+    make it wait for its approvers (who are told)."""
     verdict = policies.evaluate(session, facts)
     order.rule_name, order.rule_reason = verdict.rule_name, verdict.reason
     policy = Actor.system(POLICY_ACTOR, request_id=actor.request_id)  # the policy decides, not the requester
@@ -180,7 +187,6 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
         transition(session, order, OrderStatus.PENDING_APPROVAL, actor=actor, rule=verdict.rule_name,
                    reason=f"Approbation requise (règle « {verdict.rule_name} » : {verdict.reason}).")
         approvers.notify_approvers(session, order)
-    return order
 
 
 def _approved(session: Session, order: Order, actor: Actor, reason: str, *, decided_by: Actor | None = None) -> None:
@@ -295,9 +301,12 @@ def orders_query(actor: Actor, *, project_id: uuid.UUID | None = None, status: O
 
 def monthly_estimate(session: Session, *, actor: Actor) -> Decimal:
     """This month's cost, estimated: the monthly estimates of the delivered orders the actor sees whose
-    resources are still there."""
+    resources are still there (a resize order counts its difference while its server is there)."""
     holding = exists().where(Resource.order_id == Order.id, Resource.state.in_(COUNTED))
-    query = (orders_query(actor, status=OrderStatus.COMPLETED).where(holding).order_by(None)
+    # a resize order's estimate is the difference it made to a server still there
+    resized = exists().where(OrderItem.order_id == Order.id, OrderItem.resource_id == Resource.id,
+                             Resource.state.in_(COUNTED))
+    query = (orders_query(actor, status=OrderStatus.COMPLETED).where(holding | resized).order_by(None)
              .with_only_columns(func.coalesce(func.sum(Order.estimate_monthly), 0)))
     return Decimal(session.scalar(query) or 0)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from sovcloud.access.actor import Actor
 from sovcloud.clock import now
+from sovcloud.errors import Conflict
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.orders.models import Order
@@ -33,22 +34,43 @@ def new_step(session: Session, *, kind: StepKind, project_id: uuid.UUID, actor: 
 
 
 def start_provisioning(session: Session, *, order: Order, actor: Actor) -> list[Step]:
-    """An approved order: one CREATE step per item, and the order moves to provisioning."""
+    """An approved order: one CREATE step per item — or, for an item naming an existing server (a resize
+    order), the resize ACTION step on it — and the order moves to provisioning.
+
+    Raises:
+        Conflict: a server to resize is no longer active (busy with another action, deleted): nothing is
+            queued, the approval is not recorded.
+    """
     transition(session, order, OrderStatus.PROVISIONING, actor=actor)
-    return [new_step(session, kind=StepKind.CREATE, project_id=order.project_id, actor=actor, order_id=order.id,
-                     item_id=item.id) for item in order.items]
+    steps = []
+    for item in order.items:
+        if item.resource_id is None:
+            steps.append(new_step(session, kind=StepKind.CREATE, project_id=order.project_id, actor=actor,
+                                  order_id=order.id, item_id=item.id))
+            continue
+        server = session.get(Resource, item.resource_id, with_for_update=True)
+        if server is None or server.state != ResourceState.ACTIVE:
+            state = server.state if server is not None else "supprimé"
+            raise Conflict(f"Le serveur {item.name} n'est pas disponible (état {state}) : réessayez quand il sera "
+                           "actif, ou refusez la demande.")
+        server.state = ResourceState.BUSY
+        steps.append(new_step(session, kind=StepKind.ACTION, project_id=order.project_id, actor=actor,
+                              order_id=order.id, item_id=item.id, resource_id=server.id, action="resize",
+                              params=dict(item.parameters)))
+    return steps
 
 
 def close_order_if_done(session: Session, order_id: uuid.UUID) -> None:
-    """Complete the order once every CREATE step succeeded. Locks the order row so two workers finishing
-    the last two steps at once cannot both miss (or both do) the completion."""
+    """Complete the order once every CREATE (or resize ACTION) step succeeded. Locks the order row so two
+    workers finishing the last two steps at once cannot both miss (or both do) the completion."""
     # its items and approvals are not needed here: not loaded (two queries less per step)
     order = session.get(Order, order_id, with_for_update=True,
                         options=(lazyload(Order.items), lazyload(Order.approvals)))
     if order is None or order.status != OrderStatus.PROVISIONING:
         return
     open_steps = session.scalar(select(func.count()).select_from(Step).where(
-        Step.order_id == order_id, Step.kind == StepKind.CREATE, Step.status != StepStatus.SUCCEEDED))
+        Step.order_id == order_id, Step.kind.in_([StepKind.CREATE, StepKind.ACTION]),
+        Step.status != StepStatus.SUCCEEDED))
     if open_steps == 0:
         order.completed_at = now()
         session.execute(update(Resource).where(Resource.order_id == order_id)
@@ -68,7 +90,9 @@ def fail_order(session: Session, *, order_id: uuid.UUID, reason: str) -> None:
     session.execute(update(Step).where(Step.order_id == order_id, Step.kind == StepKind.CREATE,
                                        Step.status == StepStatus.PENDING).values(status=StepStatus.CANCELLED,
                                                                                   finished_at=now()))
-    new_step(session, kind=StepKind.COMPENSATE, project_id=order.project_id, actor=system, order_id=order_id)
+    creates = session.scalar(select(Step.id).where(Step.order_id == order_id, Step.kind == StepKind.CREATE).limit(1))
+    if creates is not None:  # a resize order created nothing: nothing to compensate
+        new_step(session, kind=StepKind.COMPENSATE, project_id=order.project_id, actor=system, order_id=order_id)
 
 
 def resources_to_compensate(session: Session, order_id: uuid.UUID) -> list[Resource]:

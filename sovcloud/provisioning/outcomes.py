@@ -65,6 +65,8 @@ def item_outcomes(session: Session, order: Order) -> dict[uuid.UUID, ItemOutcome
         counts[step.item_id][fate] = counts[step.item_id].get(fate, 0) + 1
     result: dict[uuid.UUID, ItemOutcome] = {}
     for item in order.items:
+        if item.resource_id is not None:  # a resize creates nothing: the order's state says how it went
+            continue
         seen = counts[item.id]
         missing = item.count - sum(seen.values())  # rows never written: the step was cancelled or not run yet
         step = next((s for s in steps.values() if s.item_id == item.id), None)

@@ -268,6 +268,8 @@ def _succeed(rt: Runtime, step: Step) -> None:
             engine.close_order_if_done(session, row.order_id)
         if row.kind == StepKind.ACTION and row.resource_id:
             actions.finish_action(session, row)
+            if row.order_id:  # a resize order: done with its step
+                engine.close_order_if_done(session, row.order_id)
 
 
 def _wait(rt: Runtime, step: Step, wait: Wait, note: str | None) -> None:
@@ -304,6 +306,8 @@ def _fail(rt: Runtime, step: Step, error: str) -> None:
             engine.fail_order(session, order_id=row.order_id, reason=error)
         elif row.kind == StepKind.ACTION and row.resource_id:
             actions.fail_action(session, row, error)
+            if row.order_id:  # a resize order fails with its step (its quota reservation ends)
+                engine.fail_order(session, order_id=row.order_id, reason=error)
         elif row.kind == StepKind.COMPENSATE and row.order_id:
             for left in engine.resources_to_compensate(session, row.order_id):  # what may still exist in the cloud
                 left.state = ResourceState.ERROR

@@ -125,4 +125,19 @@ MESSAGES: dict[str, str] = {
     "Aucune grille publique en vigueur.": "No public price list in force.",
     "Offres, gabarits et prix publics": "Offerings, plans and public prices", "proposé": "offered",
     "retiré": "retired",
+    # resize orders
+    "Changement de gabarit": "Resize",
+    "Différence de coût estimée": "Estimated cost difference",
+    "Un changement de gabarit est une commande : chiffré, vérifié contre le quota et soumis à la politique "
+    "d'approbation.": "A resize is an order: priced, checked against the quota and put to the approval policy.",
+    "approbation automatique (règle « {rule} »)": "approved automatically (rule “{rule}”)",
+    "approbation requise par le rôle « {role} » (règle « {rule} »)":
+        "approval required by the role “{role}” (rule “{rule}”)",
+    "dépasse le quota du projet": "over the project's quota",
+    "refusé par la règle « {rule} »": "refused by the rule “{rule}”",
+    "Changement de gabarit demandé : il attend l'approbation indiquée ci-dessous ; il s'exécutera une fois "
+    "approuvé.": "Resize requested: it waits for the approval shown below, and runs once approved.",
+    "Changement de gabarit approuvé : il s'exécute.": "Resize approved: it is running.",
+    "Changement de gabarit refusé par la politique d'approbation (motif ci-dessous).":
+        "Resize refused by the approval policy (reason below).",
 }

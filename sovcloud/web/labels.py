@@ -50,6 +50,10 @@ DONE: dict[str, str] = {
     "rejected": "Décision enregistrée : refusée.", "action": "Action demandée : elle s'exécute.",
     "deleting": "Suppression demandée.", "rule_created": "Règle ajoutée.", "rule_updated": "Règle modifiée.",
     "rule_deleted": "Règle supprimée.", "read": "Notifications marquées comme lues.",
+    "resize_pending": "Changement de gabarit demandé : il attend l'approbation indiquée ci-dessous ; il "
+                      "s'exécutera une fois approuvé.",
+    "resize_started": "Changement de gabarit approuvé : il s'exécute.",
+    "resize_refused": "Changement de gabarit refusé par la politique d'approbation (motif ci-dessous).",
 }
 
 

@@ -16,9 +16,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sovcloud.access.actor import Actor
-from sovcloud.errors import DomainError
+from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.inventory import service
 from sovcloud.inventory.models import Resource, ResourceState
+from sovcloud.orders import resize
+from sovcloud.orders.choices import OrderStatus
 from sovcloud.pagination import decode_cursor, encode_cursor
 from sovcloud.tenancy import service as tenancy
 from sovcloud.tenancy.models import Project
@@ -134,7 +136,7 @@ def _detail_context(session: Session, actor: Actor, resource_id: uuid.UUID) -> d
     resource = service.get_resource(session, actor=actor, resource_id=resource_id)
     return {"resource": resource, "history": service.history(session, actor=actor, resource_id=resource.id,
                                                              limit=HISTORY),
-            "plans": service.resize_plans(session, actor=actor, resource=resource),
+            "resize_quotes": resize.resize_quotes(session, actor=actor, resource=resource),
             "live": resource.state in RESOURCE_LIVE, "operable": service.may_operate(actor, resource)}
 
 
@@ -161,12 +163,10 @@ def resource_live(request: Request, resource_id: str) -> Response:
 
 @router.post("/resources/{resource_id}/actions")
 def act(request: Request, resource_id: str, action: Annotated[str, Form(max_length=20)],
-        plan_id: Annotated[str, Form(max_length=40)] = "", name: Annotated[str, Form(max_length=100)] = "") -> Response:
-    """Queue a day-2 action (start, stop, reboot, resize, snapshot)."""
+        name: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Queue a day-2 action (start, stop, reboot, snapshot)."""
     key = parse_id(resource_id)
     params: dict[str, Any] = {}
-    if action == "resize":
-        params["plan_id"] = plan_id
     if action == "snapshot" and name.strip():
         params["name"] = name.strip()
     try:
@@ -175,6 +175,31 @@ def act(request: Request, resource_id: str, action: Annotated[str, Form(max_leng
     except DomainError as exc:
         return _detail(request, key, status=exc.status, error=exc)
     return redirect(request, f"/resources/{key}?done=action")
+
+
+#: where the resize order stands once placed → the message its page opens with
+RESIZE_DONE = {OrderStatus.PENDING_APPROVAL: "resize_pending", OrderStatus.REJECTED: "resize_refused"}
+
+
+@router.post("/resources/{resource_id}/resize")
+def resize_server(request: Request, resource_id: str, plan_id: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Order the resize to another plan; the order's page says whether it runs or where it waits."""
+    key = parse_id(resource_id)
+    try:
+        with acting(request, write=True) as (session, actor):
+            order = resize.request_resize(session, actor=actor, resource_id=key, plan_id=parse_plan(plan_id))
+            target, done = order.id, RESIZE_DONE.get(OrderStatus(order.status), "resize_started")
+    except DomainError as exc:
+        return _detail(request, key, status=exc.status, error=exc)
+    return redirect(request, f"/orders/{target}?done={done}")
+
+
+def parse_plan(value: str) -> uuid.UUID:
+    """The plan chosen in the form (a refusal the form shows, not a 404, when it is not one)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationFailed("Choisissez le nouveau gabarit.", field="plan_id") from None
 
 
 @router.post("/resources/{resource_id}/delete")
