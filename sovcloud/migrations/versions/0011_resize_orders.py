@@ -1,7 +1,7 @@
 """resize orders: an order item may change an existing server
 
 Revision ID: 0011_resize_orders
-Revises: 0007_leases_heartbeats
+Revises: 0014_sites
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011_resize_orders'
-down_revision: str | None = '0007_leases_heartbeats'
+down_revision: str | None = '0014_sites'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
