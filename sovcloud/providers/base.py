@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 
 from sovcloud.providers.dto import (
     Capabilities,
+    CloudCapacity,
     Flavor,
     Image,
     Network,
@@ -55,6 +56,12 @@ class CloudProvider(Protocol):
 
     def sites(self) -> list[Site]:
         """The availability zones, with their availability."""
+        ...
+
+    def capacity(self) -> CloudCapacity:
+        """Capacity and use per hypervisor (vCPU, RAM, disk: total, reserved, allocation ratio, used) and per
+        shared storage pool, with each host's availability zone: the operators' view (admin credentials;
+        on OpenStack, Placement's inventories and usages)."""
         ...
 
     def flavors(self) -> list[Flavor]:

@@ -377,3 +377,52 @@ class Hypervisor:
     ram_used_mib: int  #: RAM allocated to servers, in MiB
     servers: int  #: servers placed on it (count)
     up: bool  #: False while the host (or its site) is down
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inventory:
+    """One resource class of a host or a storage pool, counted as Placement counts it."""
+
+    total: int  #: physical amount: vCPU in cores, RAM in MiB, disk in GB
+    reserved: int = 0  #: kept for the host itself, same unit
+    allocation_ratio: float = 1.0  #: overcommit factor applied to ``total - reserved``
+    used: int = 0  #: allocated to servers (or volumes), same unit
+
+    @property
+    def capacity(self) -> int:
+        """What may be allocated in all: ``(total - reserved) × allocation_ratio``, same unit."""
+        return int((self.total - self.reserved) * self.allocation_ratio)
+
+    @property
+    def free(self) -> int:
+        """What is left to allocate (never negative), same unit."""
+        return max(0, self.capacity - self.used)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostCapacity:
+    """Capacity and use of one hypervisor (admin view)."""
+
+    name: str  #: host name
+    site: str | None  #: availability zone, None when the host is in none
+    up: bool  #: False while the host (or its site) is down or disabled
+    vcpus: Inventory  #: vCPU (total in physical cores)
+    ram_mib: Inventory  #: RAM in MiB
+    disk_gb: Inventory | None = None  #: local disk in GB, None when disks are on a shared pool of the site
+    servers: int = 0  #: servers placed on it (count)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoragePool:
+    """A storage pool shared by a site's hosts (a Ceph-like backend for root disks and volumes)."""
+
+    site: str  #: availability zone
+    disk_gb: Inventory  #: capacity and use in GB
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloudCapacity:
+    """What the cloud can still hold: per hypervisor and per shared storage pool."""
+
+    hosts: tuple[HostCapacity, ...]  #: every compute host, by name
+    storage: tuple[StoragePool, ...] = ()  #: shared pools per site; empty when disk is per host

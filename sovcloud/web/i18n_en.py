@@ -4,6 +4,7 @@ from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
+from sovcloud.web.i18n_en_resilience import MESSAGES as _RESILIENCE
 
 MESSAGES: dict[str, str] = {
     # layout
@@ -187,4 +188,5 @@ MESSAGES: dict[str, str] = {
                                    "is used under its terms of use.",
 }
 
-MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH}.items() if k not in MESSAGES})
+MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE}.items()
+                 if k not in MESSAGES})

@@ -24,6 +24,7 @@ from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.orders import policies, service
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.resilience import service as sites
+from sovcloud.resilience.models import STATE_LABELS, SiteState
 from sovcloud.supervision import capacity, health
 from sovcloud.web import forms
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of
@@ -45,14 +46,14 @@ class Use:
         return 0 if self.total <= 0 else min(100, round(100 * self.used / self.total))
 
 
-def _gauges(cores: int, vcpus_used: int, ram_used: int, ram_total: int, ratio: float) -> dict[str, Use]:
-    return {"vcpus": Use(vcpus_used, int(cores * ratio)), "ram": Use(ram_used, ram_total)}
+def _gauges(vcpus_used: int, vcpus_capacity: int, ram_used: int, ram_capacity: int) -> dict[str, Use]:
+    return {"vcpus": Use(vcpus_used, vcpus_capacity), "ram": Use(ram_used, ram_capacity)}
 
 
 @router.get("/operator")
 def console(request: Request) -> Response:
-    """Capacity per site and hypervisor (vCPU used against cores × overcommit, RAM), and the latest orders."""
-    ratio = settings_of(request).simulator_cpu_ratio
+    """The sites, capacity per site and hypervisor (allocated against (total − reserved) × allocation ratio,
+    as the provider reports it), and the latest orders."""
     with acting(request) as (session, actor):
         authorize(actor, Permission.CAPACITY_READ)
         error = None
@@ -61,12 +62,18 @@ def console(request: Request) -> Response:
         except capacity.CapacityUnavailable as exc:
             report, error = None, exc
         orders = list(session.scalars(service.orders_query(actor).limit(RECENT_ORDERS)))
-        sites = [(s, _gauges(s.cores, s.vcpus_used, s.ram_mb_used, s.ram_mb_total, ratio))
+        sites = [(s, _gauges(s.vcpus_used, s.vcpus_capacity, s.ram_mb_used, s.ram_mb_capacity))
                  for s in (report.sites if report else [])]
-        hosts = [(h, _gauges(h.cores, h.vcpus_used, h.ram_mb_used, h.ram_mb_total, ratio))
+        hosts = [(h, _gauges(h.vcpus_used, h.vcpus_capacity, h.ram_mb_used, h.ram_mb_capacity))
                  for h in (report.hypervisors if report else [])]
-        return render(request, "operator/index.html", {"sites": sites, "hosts": hosts, "ratio": ratio,
-                                                       "capacity_error": error, "orders": orders})
+        return render(request, "operator/index.html", {"sites": sites, "hosts": hosts, "capacity_error": error,
+                                                       "orders": orders, "places": site_rows(session, actor)})
+
+
+def site_rows(session: Session, actor: Actor) -> list[dict[str, str]]:
+    """The sites as the console shows them: where each is, its zone and storage, its state in words."""
+    return [{**sites.describe(s), "state_label": STATE_LABELS[SiteState(s.state)]}
+            for s in sites.list_sites(session, actor=actor)]
 
 
 @router.get("/operator/workers")

@@ -17,6 +17,7 @@ import pytest
 
 from sovcloud.providers import BadInputError, CloudProvider, ConflictError, NotFoundError
 from sovcloud.providers.dto import (
+    CloudCapacity,
     NetworkSpec,
     ResourceKind,
     SecurityGroupRule,
@@ -96,6 +97,33 @@ class ProviderContract:
         assert any(i.tenant is None for i in provider.images(tenant))
         assert provider.sites() and all(s.name for s in provider.sites())
         assert provider.capabilities() is not None
+
+    def test_capacity_per_zone_and_host_follows_a_server(self, provider: CloudProvider, tenant: str) -> None:
+        zones = {s.name for s in provider.sites()}
+        before = provider.capacity()
+        assert before.hosts and {h.site for h in before.hosts} == zones  # every zone has its hosts
+        for host in before.hosts:
+            for inventory in (host.vcpus, host.ram_mib):
+                assert inventory.total > 0 and 0 <= inventory.reserved < inventory.total
+                assert inventory.allocation_ratio > 0 and inventory.used >= 0
+                assert inventory.capacity == int((inventory.total - inventory.reserved) * inventory.allocation_ratio)
+        assert all(p.site in zones and p.disk_gb.total > 0 for p in before.storage)
+        assert all(h.disk_gb is not None for h in before.hosts) or before.storage  # disk: per host or pooled
+        flavor = provider.flavors()[0]
+
+        def used(c: CloudCapacity) -> tuple[int, int, int]:
+            return (sum(h.vcpus.used for h in c.hosts), sum(h.ram_mib.used for h in c.hosts),
+                    sum(h.servers for h in c.hosts))
+
+        vcpus0, ram0, servers0 = used(before)
+        server = provider.create_server(tenant, self.small_spec(provider, tenant), idempotency_key=key())
+        server = wait_server(provider, tenant, server.id, ServerStatus.ACTIVE)
+        after = eventually(provider.capacity, lambda c: used(c)[0] >= vcpus0 + flavor.vcpus, what="vCPUs used")
+        assert used(after)[1] >= ram0 + flavor.ram_mib and used(after)[2] >= servers0 + 1
+        where = next(h for h in after.hosts if h.name == server.host)  # the server's host is one of them
+        assert where.site == server.site and where.vcpus.used >= flavor.vcpus and where.vcpus.free >= 0
+        provider.delete_server(tenant, server.id)
+        wait_gone(lambda: provider.get_server(tenant, server.id))
 
     # -- servers --------------------------------------------------------------------------------------
     def test_server_lifecycle(self, provider: CloudProvider, tenant: str) -> None:

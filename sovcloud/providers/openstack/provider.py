@@ -13,10 +13,11 @@ from sovcloud.providers.openstack.errors import translated
 from sovcloud.providers.openstack.identity import QuotaSource
 from sovcloud.providers.openstack.image import ImageOps
 from sovcloud.providers.openstack.network import NetworkOps
+from sovcloud.providers.openstack.placement import PlacementOps
 from sovcloud.providers.openstack.quotas import QuotaOps
 
 
-class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, QuotaOps):
+class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, QuotaOps, PlacementOps):
     """sovcloud on OpenStack through openstacksdk. Thread-safe; one instance per worker process is enough.
 
     Idempotency keys live on the cloud's objects (server/volume/snapshot/image metadata ``sovcloud_key``, a
@@ -29,8 +30,8 @@ class OpenStackProvider(ComputeOps, BlockStorageOps, NetworkOps, ImageOps, Quota
         super().__init__(config, quota_source=quota_source)
 
     def capabilities(self) -> Capabilities:
-        """Everything but per-host statistics (the provider works with tenant-scoped tokens)."""
-        return Capabilities(hypervisor_stats=False)
+        """Everything, per-host statistics included (from Placement, with the admin connection)."""
+        return Capabilities(hypervisor_stats=True)
 
     @translated
     def resources(self, tenant: str | None = None) -> list[ResourceRef]:

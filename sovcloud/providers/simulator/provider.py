@@ -8,15 +8,19 @@ from sqlalchemy.orm import Session
 from sovcloud.clock import Clock, system_clock
 from sovcloud.providers.dto import (
     Capabilities,
+    CloudCapacity,
     Flavor,
+    HostCapacity,
     Hypervisor,
     Image,
+    Inventory,
     Quotas,
     QuotaSet,
     ResourceRef,
     ServerGroup,
     ServerGroupPolicy,
     Site,
+    StoragePool,
 )
 from sovcloud.providers.errors import BadInputError, NotFoundError
 from sovcloud.providers.simulator.config import SimulatorConfig
@@ -123,6 +127,28 @@ class SimulatorProvider(ServerActionOps, StorageOps, NetworkOps):
                 )
                 for h, site_down in rows
             ]
+
+    @api_call
+    def capacity(self) -> CloudCapacity:
+        """Every host's vCPU and RAM (cores and RAM × the configured ratios) and each site's shared pool."""
+        config = self._ctx.config
+        with self._ctx.db.read() as session:
+            rows = session.execute(
+                select(SimHost, SimSite.down).join(SimSite, SimSite.name == SimHost.site).order_by(SimHost.name)
+            ).all()
+            hosts = tuple(
+                HostCapacity(name=h.name, site=h.site, up=not (h.down or site_down), servers=h.servers,
+                             vcpus=Inventory(total=h.cores, allocation_ratio=config.cpu_ratio, used=h.vcpus_used),
+                             ram_mib=Inventory(total=h.ram_mib, allocation_ratio=config.ram_ratio,
+                                               used=h.ram_used_mib))
+                for h, site_down in rows
+            )  # fmt: skip
+            pools = session.execute(select(SimSite.name, SimSite.storage_gb, SimSite.storage_used_gb)
+                                    .order_by(SimSite.name)).all()
+            storage = tuple(StoragePool(site=name, disk_gb=Inventory(total=size, allocation_ratio=config.disk_ratio,
+                                                                     used=used))
+                            for name, size, used in pools)
+        return CloudCapacity(hosts=hosts, storage=storage)
 
     def storage_used_gb(self) -> dict[str, tuple[int, int]]:
         """(used, capacity) of each site's storage pool, in GB (admin view)."""
