@@ -19,6 +19,8 @@ $(TSTAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: browser tests will skip (fail under CI=true)"
+	command -v pg_dump >/dev/null || (apt-get update -qq && apt-get install -y -qq postgresql-client) \
+		|| echo "postgresql-client could not be installed: sovcloud backup on PostgreSQL needs pg_dump"
 	touch $@
 
 install: $(STAMP)

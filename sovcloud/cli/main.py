@@ -17,6 +17,7 @@ from sovcloud.orders.cli import policy as policy_app
 from sovcloud.orders.cli import resources as resources_app
 from sovcloud.provisioning.cli import steps as steps_app
 from sovcloud.provisioning.cli import worker
+from sovcloud.resilience.cli import backup_command, restore_command
 from sovcloud.resilience.cli import sites as sites_app
 from sovcloud.tenancy.cli import orgs, projects
 
@@ -56,6 +57,8 @@ app.add_typer(steps_app, name="steps")
 app.command("worker")(worker)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(sites_app, name="site")
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 @app.command()
