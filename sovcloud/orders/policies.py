@@ -18,6 +18,7 @@ from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import authorize
 from sovcloud.errors import Conflict, NotFound, ValidationFailed
 from sovcloud.logs import get_logger
+from sovcloud.orders import approvers
 from sovcloud.orders.choices import Classification, RuleOutcome
 from sovcloud.orders.models import ApprovalRule
 from sovcloud.resilience.service import require_known as require_sites
@@ -167,29 +168,43 @@ def evaluate(session: Session, facts: OrderFacts) -> Verdict:
     return DEFAULT_VERDICT
 
 
-def _validate(outcome: RuleOutcome, approver_role: str | None, approvals_required: int) -> None:
+def _validate(session: Session, outcome: RuleOutcome, approver_role: str | None, approvals_required: int, *,
+              conditions: dict[str, Any], enabled: bool, satisfiable: bool = True) -> None:
+    """A rule that asks for approval names a role and one or two approvals — and, when enabled, one that some
+    order it applies to could get (``approvers.shortfall``; the seeded default policy, installed before anyone
+    holds a role, is not asked). A rule that becomes unsatisfiable later is flagged on its orders."""
     if outcome == RuleOutcome.REQUIRE_APPROVAL:
         if approver_role is None or approver_role not in {r.value for r in Role}:
             raise ValidationFailed("Précisez le rôle approbateur.", field="approver_role")
         if approvals_required not in (1, 2):
             raise ValidationFailed("Une ou deux approbations.", field="approvals_required")
+        if not enabled or not satisfiable:
+            return
+        orgs = RuleConditions.model_validate(conditions).organisation_ids
+        why = approvers.shortfall(session, role=Role(approver_role), required=approvals_required,
+                                  organisation_ids=orgs)
+        if why is not None:
+            field = "approver_role" if Role(approver_role) not in approvers.APPROVING_ROLES else "approvals_required"
+            raise ValidationFailed(why, field=field)
 
 
 def create_rule(session: Session, *, actor: Actor, name: str, position: int, outcome: RuleOutcome,
                 conditions: dict[str, Any] | None = None, approver_role: str | None = None,
-                approvals_required: int = 1, enabled: bool = True) -> ApprovalRule:
+                approvals_required: int = 1, enabled: bool = True, check_approvers: bool = True) -> ApprovalRule:
     """Add a rule to the policy.
 
     Raises:
         PermissionDenied: the actor may not manage policies.
-        ValidationFailed: unknown condition, bad value, missing approver role.
+        ValidationFailed: unknown condition, bad value, missing approver role, or approvals no order it applies
+            to could get (a role that cannot approve, fewer holders than approvals asked).
         Conflict: the name is taken.
     """
     authorize(actor, Permission.POLICY_MANAGE)
     conditions = parse_conditions(conditions).stored()
     require_sites(session, conditions.get("sites") or [], field="conditions.sites")  # sites are data
     outcome = RuleOutcome(outcome)
-    _validate(outcome, approver_role, approvals_required)
+    _validate(session, outcome, approver_role, approvals_required, conditions=conditions, enabled=enabled,
+              satisfiable=check_approvers)
     if session.scalar(select(ApprovalRule.id).where(ApprovalRule.name == name)) is not None:
         raise Conflict(f"Une règle « {name} » existe déjà.")
     rule = ApprovalRule(name=name, position=position, outcome=outcome, conditions=conditions, enabled=enabled,
@@ -223,7 +238,8 @@ def update_rule(session: Session, *, actor: Actor, rule_id: uuid.UUID, **changes
         if value is not None and key in {"name", "position", "outcome", "conditions", "approver_role",
                                          "approvals_required", "enabled"}:
             setattr(rule, key, value)
-    _validate(RuleOutcome(rule.outcome), rule.approver_role, rule.approvals_required)
+    _validate(session, RuleOutcome(rule.outcome), rule.approver_role, rule.approvals_required,
+              conditions=rule.conditions, enabled=rule.enabled)
     audit.record(session, actor=actor, action="policy.rule_updated", target=rule,
                  details={"from": before, "to": {k: getattr(rule, k) for k in changes}})
     return rule
@@ -268,6 +284,6 @@ def seed_rules(session: Session, *, actor: Actor) -> int:
     """Install the default policy once; returns how many rules were created."""
     if session.scalar(select(ApprovalRule.id).limit(1)) is not None:
         return 0
-    for rule in DEFAULT_RULES:
-        create_rule(session, actor=actor, **rule)
+    for rule in DEFAULT_RULES:  # installed before anyone holds a role: its orders say when it cannot be met
+        create_rule(session, actor=actor, check_approvers=False, **rule)
     return len(DEFAULT_RULES)

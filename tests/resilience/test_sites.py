@@ -55,8 +55,8 @@ def test_operators_manage_sites_and_orders_follow(client_factory, world, catalog
 
 def test_rules_name_only_known_sites(client_factory, world, catalog):
     operator = login(client_factory(), world.people["operator"])
-    rule = {"name": "Site B soumis", "position": 5, "outcome": "require_approval", "approver_role": "project_admin",
-            "conditions": {"sites": ["site-z"]}}
+    rule = {"name": "Site B soumis", "position": 5, "outcome": "require_approval",
+            "approver_role": "organisation_admin", "conditions": {"sites": ["site-z"]}}
     refused = operator.post("/api/v1/approval-rules", json=rule)
     assert refused.status_code == 422 and "site-z" in refused.json()["detail"]
     accepted = operator.post("/api/v1/approval-rules", json={**rule, "conditions": {"sites": ["site-b"]}})

@@ -118,7 +118,7 @@ def test_operator_console_capacity_orders_rules_catalogue(client, world, catalog
     assert "Coût modéré" in rules.text and "min_monthly_cost=200" in rules.text
     token = csrf_of(client, "/operator/rules")
     r = client.post("/operator/rules", data={"name": "Windows", "position": "5", "outcome": "require_approval",
-                                             "approver_role": "project_admin", "approvals_required": "1",
+                                             "approver_role": "organisation_admin", "approvals_required": "1",
                                              "classifications": ["sensitive", "restricted"], "csrf_token": token},
                     follow_redirects=True)
     assert "Règle ajoutée." in r.text and "classifications=sensitive,restricted" in r.text
