@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-$(TSTAMP): $(STAMP) pyproject.toml
+$(TSTAMP): $(STAMP) pyproject.toml tests/peers/oidc/package-lock.json
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# the ProConnect-like OpenID provider the identity tests start (npm oidc-provider, pinned by its lockfile)
+	command -v npm >/dev/null && (cd tests/peers/oidc && npm ci --no-audit --no-fund --silent) \
+		|| echo "npm missing: the ProConnect tests will skip (fail under CI=true)"
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: browser tests will skip (fail under CI=true)"
 	command -v pg_dump >/dev/null || (apt-get update -qq && apt-get install -y -qq postgresql-client) \

@@ -72,6 +72,24 @@ class Settings(BaseSettings):
     password_min_length: int = Field(default=12, ge=8, description="Minimum password length.")
     token_max_days: int = Field(default=365, ge=1, description="Longest lifetime allowed for an API token.")
     mfa_issuer: str = Field(default="sovcloud", description="Issuer name shown in authenticator apps.")
+    oidc_issuer: str | None = Field(
+        default=None, max_length=500, description="ProConnect (OpenID Connect): issuer URL, e.g. "
+        "https://auth.agentconnect.gouv.fr/api/v2 (its /.well-known/openid-configuration is read). Unset: no "
+        "ProConnect button, local accounts only.")
+    oidc_client_id: str | None = Field(default=None, max_length=200, description="ProConnect: client id of sovcloud.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="ProConnect: client secret (from the environment only, never stored in the "
+        "database).")
+    oidc_redirect_url: str | None = Field(
+        default=None, max_length=500, description="ProConnect: absolute callback URL registered with the provider, "
+        "ending in /login/proconnect/callback; the post-logout URL is /login/proconnect/logged-out on its origin.")
+    oidc_acr_values: list[str] = Field(
+        default=["eidas1", "eidas2", "eidas3"], description="ProConnect: acr values asked (essential, through the "
+        "claims parameter); an id_token whose acr is not one of them is refused.")
+    oidc_admin_acr: str = Field(
+        default="eidas2", description="ProConnect: lowest acr that counts as strong authentication for administrative "
+        "roles; below it, they pass the local second factor (TOTP) before any action.")
+    oidc_timeout_s: float = Field(default=10.0, gt=0, le=60, description="ProConnect: HTTP timeout of one call.")
     queue_backend: str = Field(default="sqlite", description="Huey storage: sqlite (embedded) | redis.")
     queue_path: Path = Field(default=VAR_DIR / "queue.db", description="Huey SQLite storage file.")
     queue_name: str = Field(default="sovcloud", description="Queue name (several deployments may share a Redis).")
@@ -141,6 +159,25 @@ class Settings(BaseSettings):
     poll_interval_s: float = Field(default=0.5, ge=0, description="Delay between checks of a building resource.")
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="Emit logs as JSON lines.")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether ProConnect is configured (issuer, client id, secret and callback URL all set)."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret and self.oidc_redirect_url)
+
+    @field_validator("oidc_acr_values")
+    @classmethod
+    def _acr_values(cls, value: list[str]) -> list[str]:
+        if not value or any(v not in ("eidas1", "eidas2", "eidas3") for v in value):
+            raise ValueError("acr values are among eidas1, eidas2, eidas3 (at least one)")
+        return value
+
+    @field_validator("oidc_admin_acr")
+    @classmethod
+    def _admin_acr(cls, value: str) -> str:
+        if value not in ("eidas1", "eidas2", "eidas3"):
+            raise ValueError("one of eidas1, eidas2, eidas3")
+        return value
 
     @field_validator("login_limit_per_address")
     @classmethod

@@ -62,12 +62,17 @@ class MfaRequired(NotAuthenticated):
     title = "Second facteur requis"
 
 
-class AccountLocked(NotAuthenticated):
-    """Too many failed logins: the account is locked for a while."""
+class LoginRefused(DomainError):
+    """A ProConnect login that cannot be accepted (state, nonce, signature, acr, or no organisation for the
+    agent). ``reason`` is the stable cause journaled with the refusal."""
 
-    status = 423
-    code = "account-locked"
-    title = "Compte verrouillé"
+    status = 403
+    code = "login-refused"
+    title = "Connexion refusée"
+
+    def __init__(self, detail: str, *, reason: str, **extra: object) -> None:
+        super().__init__(detail, reason=reason, **extra)
+        self.reason = reason
 
 
 class PermissionDenied(DomainError):

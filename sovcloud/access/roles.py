@@ -56,6 +56,7 @@ class Permission(StrEnum):
     SITE_MANAGE = "site.manage"
     PLATFORM_BACKUP = "platform.backup"
     BILLING_READ = "billing.read"
+    SSO_MANAGE = "sso.manage"  #: ProConnect: SIRET / e-mail domain mappings and just-in-time accounts
 
 
 P = Permission

@@ -30,6 +30,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.audit import api as audit_api
     from sovcloud.catalog import api as catalog_api
     from sovcloud.identity import api as identity_api
+    from sovcloud.identity import sso_api
     from sovcloud.inventory import api as inventory_api
     from sovcloud.orders import api as orders_api
     from sovcloud.resilience import api as resilience_api
@@ -38,7 +39,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
 
     return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
                                    catalog_api.router, orders_api.router, inventory_api.router,
-                                   supervision_api.router, resilience_api.router]
+                                   supervision_api.router, resilience_api.router, sso_api.router]
 
 
 def _warm_up() -> None:

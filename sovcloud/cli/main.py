@@ -12,6 +12,7 @@ from sovcloud.catalog.cli import app as catalog_app
 from sovcloud.cli.common import Output, OutputOpt, console, render, set_credentials, unit_of_work
 from sovcloud.config import Settings, get_settings
 from sovcloud.identity.cli import app as user_app
+from sovcloud.identity.sso_cli import app as sso_app
 from sovcloud.orders.cli import orders as orders_app
 from sovcloud.orders.cli import policy as policy_app
 from sovcloud.orders.cli import resources as resources_app
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(config_app, name="config")
 app.add_typer(user_app, name="user")
+app.add_typer(sso_app, name="sso")
 app.add_typer(orgs, name="org")
 app.add_typer(projects, name="project")
 app.add_typer(audit_app, name="audit")

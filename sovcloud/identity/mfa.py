@@ -22,7 +22,7 @@ from sovcloud.config import Settings
 from sovcloud.errors import Conflict, NotAuthenticated, ValidationFailed
 from sovcloud.identity import totp
 from sovcloud.identity.models import User
-from sovcloud.identity.sessions import complete_login, pending_session, register_failure, user_actor
+from sovcloud.identity.sessions import complete_login, pending_session, register_failure, totp_method, user_actor
 from sovcloud.identity.users import get_user, revoke_credentials
 
 
@@ -92,7 +92,7 @@ def confirm_enrolment(session: Session, *, settings: Settings, token: str, code:
     audit.record(session, actor=actor, action="user.mfa_enrolled", target=user,
                  details={"replaced_previous_factor": replaced})
     if not row.mfa_verified:
-        complete_login(session, settings, user, row, actor, method="password+totp")
+        complete_login(session, settings, user, row, actor, method=totp_method(row))
     return user
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sovcloud.db import Base, IdMixin
@@ -29,7 +29,6 @@ class User(IdMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(200))  #: argon2id
     status: Mapped[UserStatus] = mapped_column(String(20), default=UserStatus.ACTIVE)
     failed_logins: Mapped[int] = mapped_column(default=0)  #: consecutive failures since last success
-    locked_until: Mapped[datetime | None] = mapped_column()
     totp_secret_enc: Mapped[str | None] = mapped_column(String(400))  #: Fernet-encrypted TOTP seed
     totp_confirmed_at: Mapped[datetime | None] = mapped_column()  #: set once a first code was verified
     #: Fernet-encrypted seed of an enrolment in progress: the current factor stays in force until it is confirmed
@@ -54,6 +53,11 @@ class UserSession(IdMixin, Base):
     last_seen_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()  #: absolute expiry
     mfa_verified: Mapped[bool] = mapped_column(default=False)
+    #: how the login was made: password, password+totp, proconnect, proconnect+totp (None: before 0012)
+    auth_method: Mapped[str | None] = mapped_column(String(40))
+    acr: Mapped[str | None] = mapped_column(String(20))  #: ProConnect: the acr of the id_token (eidas1..3)
+    #: ProConnect: the id_token, sent back as ``id_token_hint`` at logout (a signed assertion, not a credential)
+    id_token: Mapped[str | None] = mapped_column(Text)
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -82,3 +86,53 @@ class ApiToken(IdMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
     #: issued from a session whose second factor was verified (a condition for administrative roles)
     created_with_mfa: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class OidcLink(IdMixin, Base):
+    """A ProConnect identity linked to a user: the pair (``sub``, ``idp_id``) from ``issuer``. ProConnect's
+    ``sub`` is only unique with the identity provider behind it, hence the pair. A user may have several."""
+
+    __tablename__ = "oidc_links"
+    __table_args__ = (UniqueConstraint("issuer", "sub", "idp_id"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))  #: the provider's subject identifier
+    idp_id: Mapped[str] = mapped_column(String(255))  #: the identity provider behind ProConnect
+    #: how the link was made: reconciled_by_email (an existing account) or created_just_in_time
+    linked_by: Mapped[str] = mapped_column(String(40))
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+
+class OidcLoginState(IdMixin, Base):
+    """A ProConnect login in progress: its ``state`` (stored as SHA-256), ``nonce`` and PKCE verifier,
+    bound to the browser that started it (SHA-256 of a cookie value). Used once, within ten minutes."""
+
+    __tablename__ = "oidc_login_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str] = mapped_column(String(128))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    next_path: Mapped[str] = mapped_column(String(2000), default="/")  #: local page to go to afterwards
+    acr_values: Mapped[str] = mapped_column(String(60))  #: the acr values asked, space-separated
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class OrgMappingKind(StrEnum):
+    SIRET = "siret"
+    DOMAIN = "domain"
+
+
+class OrgMapping(IdMixin, Base):
+    """Operator-managed: a SIRET (14 digits) or an e-mail domain whose ProConnect agents belong to an
+    organisation. The SIRET is looked up first, then the e-mail domain."""
+
+    __tablename__ = "org_mappings"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    kind: Mapped[OrgMappingKind] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(253))  #: the SIRET, or the domain in lower case
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                       index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,3 +110,31 @@ class MeRead(BaseModel):
     username: str
     grants: list[GrantRead]
     token_id: uuid.UUID | None
+
+
+class MappingCreate(BaseModel):
+    kind: Literal["siret", "domain"] = Field(description="siret (14 digits) or domain (of agents' e-mail)")
+    value: str = Field(min_length=3, max_length=253, description="The SIRET, or the e-mail domain")
+    organisation_id: uuid.UUID = Field(description="Organisation its ProConnect agents belong to")
+
+
+class MappingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: str
+    value: str
+    organisation_id: uuid.UUID
+    created_at: datetime
+
+
+class JitPolicyIn(BaseModel):
+    allowed: bool = Field(description="Agents mapped to the organisation get an account at their first login")
+    role: Literal["viewer", "finance", "organisation_admin"] = Field(
+        default="viewer", description="Role the new account holds on the organisation")
+
+
+class JitPolicyRead(BaseModel):
+    organisation_id: uuid.UUID
+    allowed: bool
+    role: str

@@ -144,9 +144,11 @@ def login(session: Session, *, settings: Settings, username: str, password: str,
 def complete_login(session: Session, settings: Settings, user: User, row: UserSession, actor: Actor,
                    method: str) -> None:
     """The login is complete: counters cleared (this address's throttle too), the success journaled."""
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now()
+    user.failed_logins, user.last_login_at = 0, now()
     LoginGuard.of(settings).succeeded(user.username, row.source_ip or "unknown")
-    row.mfa_verified = method != "password"
+    row.auth_method = method
+    if method != "proconnect":  # a ProConnect session's strength is its acr, set when it was opened
+        row.mfa_verified = method != "password"
     audit.record(session, actor=user_actor(user, actor.source_ip, actor.request_id),
                  action="user.login", target=user, details={"method": method})
 
@@ -178,8 +180,14 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
         register_failure(session, user, settings, actor, "bad_totp")
         raise NotAuthenticated("Code de vérification incorrect ou déjà utilisé.")
     user.totp_last_step = step
-    complete_login(session, settings, user, row, actor, method="password+totp")
+    complete_login(session, settings, user, row, actor, method=totp_method(row))
     return user
+
+
+def totp_method(row: UserSession) -> str:
+    """The method a session reaches by passing its TOTP: the local step-up of a ProConnect login, or the
+    password's second factor."""
+    return "proconnect+totp" if (row.auth_method or "").startswith("proconnect") else "password+totp"
 
 
 def _live_session(session: Session, token: str, settings: Settings) -> UserSession:
@@ -205,7 +213,9 @@ def actor_from_session(session: Session, *, settings: Settings, token: str, sour
     grants = grants_of(session, user.id)
     actor = Actor(user_id=user.id, username=user.username, grants=grants, source_ip=source_ip,
                   request_id=request_id, mfa_verified=row.mfa_verified)
-    if not row.mfa_verified and (user.mfa_enabled or actor.needs_mfa):
+    # a ProConnect login below the administrative acr steps up only for administrative roles
+    step_up = actor.needs_mfa or (user.mfa_enabled and not (row.auth_method or "").startswith("proconnect"))
+    if not row.mfa_verified and step_up:
         stage = LoginStage.TOTP_REQUIRED if user.mfa_enabled else LoginStage.ENROLMENT_REQUIRED
         raise MfaRequired("Second facteur requis pour terminer la connexion.", stage=stage.value)
     return actor

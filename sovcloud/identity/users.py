@@ -137,7 +137,7 @@ def reactivate_user(session: Session, *, actor: Actor, settings: Settings, user_
 
     authorize(actor, Permission.USER_SUSPEND)
     user = get_user(session, user_id)
-    user.status, user.failed_logins, user.locked_until = UserStatus.ACTIVE, 0, None
+    user.status, user.failed_logins = UserStatus.ACTIVE, 0
     LoginGuard.of(settings).clear_account(user.username)
     audit.record(session, actor=actor, action="user.reactivated", target=user)
     return user

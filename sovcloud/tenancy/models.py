@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sovcloud.access.actor import Scope
@@ -29,6 +29,9 @@ class Organisation(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(20), default="ministry")  #: ministry | directorate | service
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     path: Mapped[str] = mapped_column(String(1200), unique=True)  #: "/<id>/.../<id>/"
+    #: ProConnect: agents mapped to it get an account at their first login (just-in-time), with ``sso_jit_role``
+    sso_jit_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sso_jit_role: Mapped[str] = mapped_column(String(40), default="viewer", server_default="viewer")
 
     @property
     def scope(self) -> Scope:

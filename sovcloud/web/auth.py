@@ -1,22 +1,28 @@
-"""Login pages: password, then the TOTP code or the TOTP enrolment (QR code), and logout."""
+"""Login pages: password, then the TOTP code or the TOTP enrolment (QR code), ProConnect, and logout."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sovcloud.api.deps import SESSION_COOKIE, client_ip
-from sovcloud.errors import DomainError, NotAuthenticated
-from sovcloud.identity import mfa, sessions
+from sovcloud.errors import DomainError, LoginRefused, NotAuthenticated, NotFound
+from sovcloud.identity import mfa, proconnect, sessions
 from sovcloud.identity.sessions import LoginStage
 from sovcloud.web.common import PortalRoute, current_actor, redirect, render, safe_next, settings_of, unit_of_work
 
 router = APIRouter(route_class=PortalRoute)
+PROCONNECT_PATH = "/login/proconnect"
+#: binds a ProConnect login in progress to the browser that started it (SameSite=Lax: it comes back with
+#: the provider's top-level redirect, which a Strict cookie would not)
+BROWSER_COOKIE = "sovcloud_oidc"
+LOGOUT_COOKIE = "sovcloud_oidc_logout"
 STAGE_PAGES = {LoginStage.TOTP_REQUIRED: "/login/totp", LoginStage.ENROLMENT_REQUIRED: "/login/enrolment"}
 _XML_DECL = re.compile(r"^<\?xml[^>]*>\s*")
 
@@ -45,7 +51,8 @@ def login_page(request: Request, next: str | None = None, done: str | None = Non
             return redirect(request, safe_next(next))
         except NotAuthenticated:
             pass
-    return render(request, "auth/login.html", {"next": safe_next(next), "done": done, "expired": expired == "1"})
+    return render(request, "auth/login.html", {"next": safe_next(next), "done": done, "expired": expired == "1",
+                                               "proconnect": settings_of(request).oidc_enabled})
 
 
 @router.post("/login")
@@ -60,8 +67,8 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=80)]
                                     source_ip=client_ip(request), user_agent=request.headers.get("user-agent"),
                                     request_id=getattr(request.state, "request_id", None))
     except NotAuthenticated as exc:
-        return render(request, "auth/login.html", {"next": safe_next(next), "error": exc, "username": username},
-                      status=exc.status)
+        return render(request, "auth/login.html", {"next": safe_next(next), "error": exc, "username": username,
+                                                   "proconnect": settings.oidc_enabled}, status=exc.status)
     stage_page = STAGE_PAGES.get(result.stage)
     target = safe_next(next)
     if stage_page is not None:
@@ -115,12 +122,78 @@ def enrolment_submit(request: Request, code: Annotated[str, Form(max_length=12)]
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    """End the session and forget the cookie."""
+    """End the session and forget the cookie; a ProConnect session also logs out of ProConnect (a page that
+    goes on to its end-session endpoint: a redirect answering this form would be blocked by ``form-action``)."""
     token = request.cookies.get(SESSION_COOKIE)
+    leave = None
     if token:  # at whatever stage the login is: a pending second factor ends too
         with unit_of_work(request, write=True) as session:
+            leave = proconnect.logout_url(session, settings=settings_of(request), token=token)
             sessions.logout(session, token=token, source_ip=client_ip(request),
                             request_id=getattr(request.state, "request_id", None))
-    response = redirect(request, "/login?done=logged_out")
+    if leave is None:
+        response = redirect(request, "/login?done=logged_out")
+    else:
+        response = render(request, "auth/proconnect_leave.html", {"target": leave[0]})
+        response.set_cookie(LOGOUT_COOKIE, leave[1], httponly=True, secure=settings_of(request).cookie_secure,
+                            samesite="lax", max_age=600, path=PROCONNECT_PATH)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/login/proconnect")
+def proconnect_start(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    """Send the browser to ProConnect, with a fresh state bound to it by a short cookie."""
+    settings = settings_of(request)
+    if not settings.oidc_enabled:
+        raise NotFound("Cette page n'existe pas.")
+    try:
+        with unit_of_work(request, write=True) as session:
+            started = proconnect.begin_login(session, settings=settings, next_path=safe_next(next))
+    except LoginRefused as exc:
+        return render(request, "auth/proconnect_refused.html", {"error": exc}, status=503)
+    response = redirect(request, started.url)
+    response.set_cookie(BROWSER_COOKIE, started.browser_key, httponly=True, secure=settings.cookie_secure,
+                        samesite="lax", max_age=600, path=PROCONNECT_PATH)
+    return response
+
+
+@router.get("/login/proconnect/callback")
+def proconnect_callback(request: Request, state: Annotated[str | None, Query(max_length=200)] = None,
+                        code: Annotated[str | None, Query(max_length=1000)] = None,
+                        iss: Annotated[str | None, Query(max_length=500)] = None,
+                        error: Annotated[str | None, Query(max_length=100)] = None,
+                        error_description: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    """ProConnect's answer: checked, then a session. The session cookie is SameSite=Strict, which a browser
+    does not send on the redirects that follow a cross-site one: a page of ours goes on to the next step."""
+    settings = settings_of(request)
+    if not settings.oidc_enabled:
+        raise NotFound("Cette page n'existe pas.")
+    try:
+        login, target = proconnect.finish_login(
+            lambda: unit_of_work(request, write=True), settings=settings, state=state, code=code, iss=iss,
+            error=error, browser_key=request.cookies.get(BROWSER_COOKIE), source_ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"), request_id=getattr(request.state, "request_id", None))
+    except LoginRefused as exc:
+        # the browser cookie stays: a forged answer must not end the login this browser has in progress
+        return render(request, "auth/proconnect_refused.html", {"error": exc}, status=exc.status)
+    stage_page = STAGE_PAGES.get(login.stage)
+    target = safe_next(target)
+    if stage_page is not None:
+        target = stage_page + (f"?{urlencode({'next': target})}" if target != "/" else "")
+    response = render(request, "auth/proconnect_continue.html", {"target": target, "stage": login.stage.value,
+                                                                 "acr": login.session.acr})
+    response.set_cookie(SESSION_COOKIE, login.token, httponly=True, secure=settings.cookie_secure,
+                        samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/")
+    response.delete_cookie(BROWSER_COOKIE, path=PROCONNECT_PATH)
+    return response
+
+
+@router.get("/login/proconnect/logged-out")
+def proconnect_logged_out(request: Request, state: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """Back from ProConnect's logout: the local session had ended before leaving."""
+    sent = request.cookies.get(LOGOUT_COOKIE)
+    done = "logged_out" if sent and state and secrets.compare_digest(sent, state) else "logged_out_local"
+    response = redirect(request, f"/login?done={done}")
+    response.delete_cookie(LOGOUT_COOKIE, path=PROCONNECT_PATH)
     return response

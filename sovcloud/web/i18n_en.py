@@ -5,6 +5,7 @@ from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
 from sovcloud.web.i18n_en_resilience import MESSAGES as _RESILIENCE
+from sovcloud.web.i18n_en_identity import MESSAGES as _IDENTITY
 
 MESSAGES: dict[str, str] = {
     # layout
@@ -188,5 +189,5 @@ MESSAGES: dict[str, str] = {
                                    "is used under its terms of use.",
 }
 
-MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE}.items()
+MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE, **_IDENTITY}.items()
                  if k not in MESSAGES})

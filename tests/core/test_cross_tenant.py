@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sovcloud.catalog import pricing
 from sovcloud.catalog import service as catalog
 from sovcloud.catalog.seed import seed_catalog
+from sovcloud.identity import federation
 from sovcloud.identity import sessions as sessions_service
 from sovcloud.identity.tokens import create_token
 from sovcloud.inventory.models import Resource, ResourceState
@@ -62,7 +63,10 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
                              expires_in_days=5, project_id=world.projects["b"].id)
         membership = db.scalar(select(Membership.id).where(Membership.user_id == member_b.id))
         login = sessions_service.login(db, settings=settings, username=member_b.username, password=member_b.password)
+        mapping = federation.add_mapping(db, actor=SYSTEM, kind="domain", value="minb.gouv.fr",
+                                         organisation_id=world.orgs["B"].id)
         return {
+            "mapping_id": str(mapping.id),
             "session_id": str(login.session.id),
             "organisation_id": str(world.orgs["B"].id),
             "project_id": str(world.projects["b"].id),
