@@ -30,7 +30,8 @@ MESSAGES: dict[str, str] = {
         "ProConnect announces another issuer than the configured one.",
     "Jeton d'identité de ProConnect refusé (azp).": "ProConnect's ID token refused (azp).",
     "Le jeton d'identité ne correspond pas à cette connexion (nonce) : connexion refusée. Recommencez depuis la page "
-    "de connexion.": "The ID token does not belong to this sign-in (nonce): refused. Start again from the sign-in page.",
+    "de connexion.":
+        "The ID token does not belong to this sign-in (nonce): refused. Start again from the sign-in page.",
     "ProConnect n'a pas atteint le niveau d'authentification demandé : connexion refusée.":
         "ProConnect did not reach the authentication level asked for: sign-in refused.",
     "ProConnect a répondu des informations d'utilisateur non signées : connexion refusée.":

@@ -18,6 +18,7 @@ from sovcloud.tenancy import members
 from sovcloud.tenancy.models import Organisation
 from tests.factories import SYSTEM, Person, make_org
 from tests.identity.peer import SECRET, Peer, running
+from tests.web.conftest import browser  # noqa: F401  (the headless chromium of the browser tests)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +63,7 @@ class Agents:
     people: dict[str, Person]
 
 
-def _account(db: Session, settings: Settings, username: str, role: Role, org: Organisation, *,
+def _account(db: Session, settings: Settings, username: str, role: Role, org: Organisation | None, *,
              totp_seed: str | None = None) -> Person:
     from sovcloud.clock import now
 
@@ -73,7 +74,7 @@ def _account(db: Session, settings: Settings, username: str, role: Role, org: Or
         user.totp_confirmed_at = now()
     db.add(user)
     db.flush()
-    members.assign_role(db, actor=SYSTEM, user_id=user.id, role=role, organisation_id=org.id)
+    members.assign_role(db, actor=SYSTEM, user_id=user.id, role=role, organisation_id=org.id if org else None)
     return Person(id=user.id, username=username, seed=totp_seed)
 
 
@@ -84,5 +85,6 @@ def agents(sessions, settings) -> Agents:  # type: ignore[no-untyped-def]
         people = {"viewer": _account(db, settings, "lecteur.a", Role.VIEWER, orgs["A"]),
                   "admin": _account(db, settings, "admin.a", Role.ORGANISATION_ADMIN, orgs["A"],
                                     totp_seed=totp.new_seed()),
-                  "admin_no_totp": _account(db, settings, "admin.c", Role.ORGANISATION_ADMIN, orgs["B"])}
+                  "admin_no_totp": _account(db, settings, "admin.c", Role.ORGANISATION_ADMIN, orgs["B"]),
+                  "operator": _account(db, settings, "ops", Role.PLATFORM_OPERATOR, None, totp_seed=totp.new_seed())}
         return Agents(orgs=orgs, people=people)

@@ -15,6 +15,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from sqlalchemy import select
+
+from sovcloud.audit.models import AuditEvent
 
 from tests.conftest import service_missing
 from tests.live import free_port
@@ -114,3 +117,21 @@ def through_provider(authorize_url: str, who: dict[str, str], browser: httpx.Cli
         if own:
             browser.close()
 
+
+
+def start(client) -> str:  # type: ignore[no-untyped-def]
+    r = client.get("/login/proconnect", follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return str(r.headers["location"])
+
+
+def back(client, url: str):  # type: ignore[no-untyped-def]
+    parts = urlsplit(url)
+    return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
+
+
+def refusals(sessions, reason: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    with sessions() as db:
+        events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.login",
+                                                     AuditEvent.outcome == "failure")).all()
+        return [e for e in events if (e.details or {}).get("reason") == reason]

@@ -13,27 +13,9 @@ from sqlalchemy import select, update
 from sovcloud.audit.models import AuditEvent
 from sovcloud.identity.models import OidcLink, OidcLoginState, UserSession
 from tests.identity.conftest import provider_settings
-from tests.identity.peer import agent, through_provider
+from tests.identity.peer import agent, back, refusals, start, through_provider
 
 pytestmark = pytest.mark.usefixtures("agents")
-
-
-def start(client) -> str:  # type: ignore[no-untyped-def]
-    r = client.get("/login/proconnect", follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return str(r.headers["location"])
-
-
-def back(client, url: str):  # type: ignore[no-untyped-def]
-    parts = urlsplit(url)
-    return client.get(f"{parts.path}?{parts.query}", follow_redirects=False)
-
-
-def refusals(sessions, reason: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
-    with sessions() as db:
-        events = db.scalars(select(AuditEvent).where(AuditEvent.action == "user.login",
-                                                     AuditEvent.outcome == "failure")).all()
-        return [e for e in events if (e.details or {}).get("reason") == reason]
 
 
 def test_code_flow_end_to_end_links_the_agent_by_email_then_by_sub(pc_client, sessions):
