@@ -18,7 +18,6 @@ import httpx
 from sqlalchemy import select
 
 from sovcloud.audit.models import AuditEvent
-
 from tests.conftest import service_missing
 from tests.live import free_port
 
