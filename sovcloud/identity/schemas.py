@@ -97,6 +97,8 @@ class SessionRead(BaseModel):
     source_ip: str | None
     user_agent: str | None
     mfa_verified: bool
+    auth_method: str | None = Field(description="password, password+totp, proconnect or proconnect+totp")
+    acr: str | None = Field(description="ProConnect: the acr reached (eidas1..eidas3)")
 
 
 class GrantRead(BaseModel):

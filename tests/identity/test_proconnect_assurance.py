@@ -36,6 +36,8 @@ def test_eidas1_admin_steps_up_with_totp_before_any_action(pc_client, agents, se
     assert "organisation_admin" in {g["role"] for g in me["grants"]}
     row = last_session(sessions)
     assert (row.acr, row.auth_method, row.mfa_verified) == ("eidas1", "proconnect+totp", True)
+    [mine] = pc_client.get("/api/v1/me/sessions").json()
+    assert (mine["acr"], mine["auth_method"]) == ("eidas1", "proconnect+totp")
     with sessions() as db:
         asked = db.scalar(select(AuditEvent).where(AuditEvent.action == "user.step_up_required"))
         assert asked.details == {"acr": "eidas1", "needed": "eidas2", "stage": "totp_required"}

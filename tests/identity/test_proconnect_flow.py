@@ -119,3 +119,21 @@ def test_without_settings_there_is_no_proconnect_button(client):
 def test_the_login_page_shows_the_proconnect_button(pc_client):
     page = pc_client.get("/login").text
     assert "identifier avec" in page and 'href="/login/proconnect"' in page
+
+
+def test_an_id_token_signed_by_another_key_is_refused(pc_settings):
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    from sovcloud.errors import LoginRefused
+    from sovcloud.identity import oidc
+
+    meta = oidc.metadata(pc_settings)
+    forged = jwt.encode({"alg": "RS256", "kid": "test-rs256"}, {"iss": meta.issuer, "sub": "x"},
+                        RSAKey.generate_key(2048))
+    with pytest.raises(LoginRefused) as refused:
+        oidc._verified(pc_settings, meta, forged, "id_token")
+    assert refused.value.reason == "id_token_bad_signature"
+    unsigned = jwt.encode({"alg": "none"}, {"iss": meta.issuer, "sub": "x"}, None, algorithms=["none"])
+    with pytest.raises(LoginRefused):
+        oidc._verified(pc_settings, meta, unsigned, "id_token")
