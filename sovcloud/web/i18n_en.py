@@ -4,8 +4,8 @@ from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
-from sovcloud.web.i18n_en_resilience import MESSAGES as _RESILIENCE
 from sovcloud.web.i18n_en_identity import MESSAGES as _IDENTITY
+from sovcloud.web.i18n_en_resilience import MESSAGES as _RESILIENCE
 
 MESSAGES: dict[str, str] = {
     # layout
