@@ -22,6 +22,7 @@ from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders import resize
 from sovcloud.orders.choices import OrderStatus
 from sovcloud.pagination import decode_cursor, encode_cursor
+from sovcloud.resilience import service as sites
 from sovcloud.tenancy import service as tenancy
 from sovcloud.tenancy.models import Project
 from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render
@@ -106,7 +107,7 @@ def _table_context(request: Request, session: Session, actor: Actor) -> dict[str
     here = urlencode({**filters, **({"after": q["after"]} if q.get("after") else {}),
                       **({"before": q["before"]} if q.get("before") else {})})
     nxt, prev = page.next_cursor, page.prev_cursor
-    return {"page": page, "filters": filters, "here": here,
+    return {"page": page, "filters": filters, "here": here, "places": sites.places(session),
             "next_url": f"/resources?{urlencode({**filters, 'after': nxt})}" if nxt else None,
             "prev_url": f"/resources?{urlencode({**filters, 'before': prev})}" if prev else None}
 
@@ -137,7 +138,8 @@ def _detail_context(session: Session, actor: Actor, resource_id: uuid.UUID) -> d
     return {"resource": resource, "history": service.history(session, actor=actor, resource_id=resource.id,
                                                              limit=HISTORY),
             "resize_quotes": resize.resize_quotes(session, actor=actor, resource=resource),
-            "live": resource.state in RESOURCE_LIVE, "operable": service.may_operate(actor, resource)}
+            "live": resource.state in RESOURCE_LIVE, "operable": service.may_operate(actor, resource),
+            "places": sites.places(session)}  # where the data is (SecNumCloud 19.2)
 
 
 def _detail(request: Request, resource_id: uuid.UUID, *, status: int = 200, **extra: Any) -> Response:

@@ -93,3 +93,21 @@ def test_cli_site_commands(settings, sessions, monkeypatch):  # type: ignore[no-
         get_settings.cache_clear()
     with sessions() as db:
         assert db.scalar(select(Site.label).where(Site.name == "site-a")) == "Site A — Paris"
+
+
+def test_resources_show_where_their_data_is(client, world, catalog, runtime, sessions):
+    """SecNumCloud 19.2: a resource's page and the resources list say on which site, and where it is."""
+    from sovcloud.inventory.models import Resource
+    from sovcloud.provisioning.reaper import drain
+    from tests.web.helpers import place, portal_login
+
+    portal_login(client, world.people["member_a"])
+    place(client, catalog["vm/s1.small"], world.projects["a"].id, name="lyon", site="site-b")
+    drain(runtime)
+    with sessions() as db:
+        server = db.scalars(select(Resource).where(Resource.name == "lyon", Resource.kind == "server")).one()
+    assert server.site == "site-b"
+    listing = client.get("/resources")
+    assert "Site B — Lyon — Lyon (69), Auvergne-Rhône-Alpes" in listing.text
+    assert "site-b — Site B — Lyon — Lyon (69)" in client.get(f"/resources/{server.id}").text
+    assert client.get(f"/api/v1/resources/{server.id}").json()["site"] == "site-b"
