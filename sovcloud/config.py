@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     oidc_admin_acr: str = Field(
         default="eidas2", description="ProConnect: lowest acr that counts as strong authentication for administrative "
         "roles; below it, they pass the local second factor (TOTP) before any action.")
+    oidc_starts_per_address: str = Field(
+        default="300 per 10 minutes", description="ProConnect: logins one source address may start (a login "
+        "state is stored for each; syntax of the limits library). Agents behind one proxy share an address.")
     oidc_timeout_s: float = Field(default=10.0, gt=0, le=60, description="ProConnect: HTTP timeout of one call.")
     queue_backend: str = Field(default="sqlite", description="Huey storage: sqlite (embedded) | redis.")
     queue_path: Path = Field(default=VAR_DIR / "queue.db", description="Huey SQLite storage file.")
@@ -179,7 +182,7 @@ class Settings(BaseSettings):
             raise ValueError("one of eidas1, eidas2, eidas3")
         return value
 
-    @field_validator("login_limit_per_address")
+    @field_validator("login_limit_per_address", "oidc_starts_per_address")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from sovcloud import audit
 from sovcloud.access.actor import Actor
-from sovcloud.access.roles import ROLE_LEVELS, Level, Permission, Role
+from sovcloud.access.roles import ADMIN_ROLES, ROLE_LEVELS, Level, Permission, Role
 from sovcloud.access.service import authorize
 from sovcloud.clock import now
 from sovcloud.errors import Conflict, LoginRefused, NotFound, ValidationFailed
 from sovcloud.identity.models import OidcLink, OrgMapping, OrgMappingKind, User, UserStatus
 from sovcloud.identity.oidc import Identity
+from sovcloud.identity.users import grants_of
 from sovcloud.tenancy.models import Membership, Organisation
 
 SIRET = re.compile(r"^[0-9]{14}$")
@@ -49,13 +50,16 @@ def _free_username(session: Session, email: str) -> str:
     return name
 
 
-def resolve(session: Session, *, identity: Identity, actor: Actor) -> tuple[User, str]:
+def resolve(session: Session, *, identity: Identity, actor: Actor, strong: bool) -> tuple[User, str]:
     """The account of ``identity`` and how it was found: ``linked``, ``reconciled_by_email`` or
-    ``created_just_in_time``. Nothing is written before a refusal.
+    ``created_just_in_time``. Nothing is written before a refusal. An account holding an administrative role
+    is reconciled only by a strong login (``strong``: the acr reached the administrative level) or when it
+    has a second factor (which the step-up will then ask): else whoever controls its e-mail address at some
+    identity provider could link it at eidas1 and enrol a second factor of their own.
 
     Raises:
-        LoginRefused: a suspended account, no organisation for the agent, or one that does not allow
-            just-in-time accounts.
+        LoginRefused: a suspended account, an administrator's account reconciled by a weak login without a
+            second factor, no organisation for the agent, or one that does not allow just-in-time accounts.
     """
     link = session.scalar(select(OidcLink).where(OidcLink.issuer == identity.issuer, OidcLink.sub == identity.sub,
                                                  OidcLink.idp_id == identity.idp_id))
@@ -69,6 +73,12 @@ def resolve(session: Session, *, identity: Identity, actor: Actor) -> tuple[User
     decision = "reconciled_by_email"
     if found is not None:
         _refuse_suspended(found)
+        admin = any(g.role in ADMIN_ROLES for g in grants_of(session, found.id))
+        if admin and not strong and not found.mfa_enabled:
+            raise LoginRefused("Ce compte a des rôles d'administration et pas encore de second facteur : pour le "
+                               "relier à ProConnect, connectez-vous une première fois au niveau eidas2 ou plus, ou "
+                               "d'abord avec votre mot de passe pour enrôler un second facteur.",
+                               reason="admin_reconciliation_needs_strong_login")
         user = found
     else:
         user = _create_just_in_time(session, identity=identity, actor=actor)

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from limits import parse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from sovcloud.errors import LoginRefused
 from sovcloud.identity import federation, oidc
 from sovcloud.identity.models import OidcLoginState, UserSession
 from sovcloud.identity.sessions import Login, LoginStage, complete_login, digest, user_actor
+from sovcloud.identity.throttle import limiter_of
 from sovcloud.identity.users import grants_of
 
 STATE_TTL = timedelta(minutes=10)
@@ -54,15 +56,21 @@ class Pending:
     acr_values: list[str]
 
 
-def begin_login(session: Session, *, settings: Settings, next_path: str = "/") -> Started:
+def begin_login(session: Session, *, settings: Settings, next_path: str = "/", source_ip: str | None = None
+                ) -> Started:
     """Draw ``state``, ``nonce`` and the PKCE verifier, keep them (the state as a digest), and build the
-    authorization URL. Expired states are purged on the way.
+    authorization URL. Expired states are purged on the way; one address may start only
+    ``oidc_starts_per_address`` logins (so that nobody fills the table).
 
     Raises:
-        LoginRefused: ProConnect is not configured or its discovery fails.
+        LoginRefused: ProConnect is not configured, its discovery fails, or too many logins were started
+            from this address.
     """
     if not settings.oidc_enabled:
         raise LoginRefused("La connexion avec ProConnect n'est pas configurée.", reason="not_configured")
+    if not starts_allowed(settings, source_ip or "unknown"):
+        raise LoginRefused("Trop de connexions ProConnect commencées depuis cette adresse : réessayez dans quelques "
+                           "minutes.", reason="too_many_starts")
     state, nonce, verifier, browser = (secrets.token_urlsafe(32), secrets.token_urlsafe(32),
                                        secrets.token_urlsafe(48), secrets.token_urlsafe(32))
     acr_values = list(settings.oidc_acr_values)
@@ -73,6 +81,12 @@ def begin_login(session: Session, *, settings: Settings, next_path: str = "/") -
                                code_verifier=verifier, next_path=next_path[:2000], acr_values=" ".join(acr_values),
                                expires_at=at + STATE_TTL))
     return Started(url=url, browser_key=browser)
+
+
+def starts_allowed(settings: Settings, ip: str) -> bool:
+    """Count one ProConnect login started from ``ip``; False once the address is over its allowance."""
+    limit = parse(settings.oidc_starts_per_address)
+    return limiter_of(settings).hit(limit, settings.queue_name, "proconnect-start", ip)
 
 
 def consume_state(session: Session, *, state: str | None, browser_key: str | None) -> Pending:
@@ -142,10 +156,10 @@ def open_session(session: Session, *, settings: Settings, identity: oidc.Identit
         LoginRefused: see :func:`sovcloud.identity.federation.resolve`.
     """
     system = Actor(user_id=None, username="proconnect", source_ip=source_ip, request_id=request_id)
-    user, decision = federation.resolve(session, identity=identity, actor=system)
+    strong = oidc.strong_enough(settings, identity.acr)
+    user, decision = federation.resolve(session, identity=identity, actor=system, strong=strong)
     token = secrets.token_urlsafe(32)
     at = now()
-    strong = oidc.strong_enough(settings, identity.acr)
     row = UserSession(user_id=user.id, token_hash=digest(token), last_seen_at=at, mfa_verified=strong,
                       expires_at=at + timedelta(hours=settings.session_absolute_hours), source_ip=source_ip,
                       user_agent=(user_agent or "")[:400], auth_method="proconnect", acr=identity.acr,

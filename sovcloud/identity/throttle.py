@@ -69,6 +69,11 @@ def _storage(url: str) -> Storage:
         return _storages[url]
 
 
+def limiter_of(settings: Settings) -> MovingWindowRateLimiter:
+    """A moving-window limiter on the counters' storage (shared by the API processes with Redis)."""
+    return MovingWindowRateLimiter(_storage(storage_url(settings)))
+
+
 def reset() -> None:
     """Forget every counter of this process's storages (tests; an operator's reactivation clears one)."""
     with _lock:
@@ -93,7 +98,7 @@ class LoginGuard:
     @classmethod
     def of(cls, settings: Settings) -> LoginGuard:
         window = max(1, round(settings.lockout_minutes * 60))
-        return cls(limiter=MovingWindowRateLimiter(_storage(storage_url(settings))),
+        return cls(limiter=limiter_of(settings),
                    per_address=parse(settings.login_limit_per_address),
                    per_pair=RateLimitItemPerSecond(settings.lockout_threshold, window),
                    per_account=RateLimitItemPerSecond(settings.lockout_account_threshold, window),

@@ -149,9 +149,11 @@ def proconnect_start(request: Request, next: Annotated[str | None, Query(max_len
         raise NotFound("Cette page n'existe pas.")
     try:
         with unit_of_work(request, write=True) as session:
-            started = proconnect.begin_login(session, settings=settings, next_path=safe_next(next))
+            started = proconnect.begin_login(session, settings=settings, next_path=safe_next(next),
+                                             source_ip=client_ip(request))
     except LoginRefused as exc:
-        return render(request, "auth/proconnect_refused.html", {"error": exc}, status=503)
+        status = 429 if exc.reason == "too_many_starts" else 503
+        return render(request, "auth/proconnect_refused.html", {"error": exc}, status=status)
     response = redirect(request, started.url)
     response.set_cookie(BROWSER_COOKIE, started.browser_key, httponly=True, secure=settings.cookie_secure,
                         samesite="lax", max_age=600, path=PROCONNECT_PATH)

@@ -80,4 +80,11 @@ MESSAGES: dict[str, str] = {
     "compte avec votre adresse électronique, puis reconnectez-vous avec ProConnect.":
         "Your organisation does not create accounts automatically: ask its administrator to open an account with "
         "your e-mail address, then sign in with ProConnect again.",
+    "Ce compte a des rôles d'administration et pas encore de second facteur : pour le relier à ProConnect, "
+    "connectez-vous une première fois au niveau eidas2 ou plus, ou d'abord avec votre mot de passe pour enrôler "
+    "un second facteur.": "This account has administrative roles and no second factor yet: to link it to "
+                         "ProConnect, sign in once at level eidas2 or above, or first with your password to enrol "
+                         "a second factor.",
+    "Trop de connexions ProConnect commencées depuis cette adresse : réessayez dans quelques minutes.":
+        "Too many ProConnect sign-ins started from this address: try again in a few minutes.",
 }

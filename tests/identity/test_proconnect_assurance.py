@@ -43,8 +43,13 @@ def test_eidas1_admin_steps_up_with_totp_before_any_action(pc_client, agents, se
         assert asked.details == {"acr": "eidas1", "needed": "eidas2", "stage": "totp_required"}
 
 
-def test_eidas1_admin_without_totp_is_told_to_enrol(pc_client, agents):
-    r = back(pc_client, through_provider(start(pc_client), agent("s-adm-c", "admin.c@test.gouv.fr")))
+def test_an_admin_without_totp_is_linked_only_by_a_strong_login_then_told_to_enrol(pc_client, agents, sessions):
+    admin = agent("s-adm-c", "admin.c@test.gouv.fr")
+    weak = back(pc_client, through_provider(start(pc_client), admin))
+    assert weak.status_code == 403 and "admin_reconciliation_needs_strong_login" in weak.text
+    assert back(pc_client, through_provider(start(pc_client), {**admin, "acr": "eidas2"})).status_code == 200
+    pc_client.cookies.clear()
+    r = back(pc_client, through_provider(start(pc_client), admin))  # linked now: eidas1 asks to enrol a factor
     assert "QR code" in r.text and 'href="/login/enrolment"' in r.text
     assert pc_client.get("/api/v1/me").json()["code"] == "mfa-required"
     assert "sc-qr" in pc_client.get("/login/enrolment").text

@@ -80,7 +80,7 @@ def test_axe_finds_nothing_on_the_proconnect_pages(browser, base, agents):
     page = context.new_page()
     page.goto(f"{base}/login")
     found = axe(page)
-    provider_login(page, base, agent("s-adm-c", "admin.c@test.gouv.fr", acr="eidas1"))
+    provider_login(page, base, agent("s-adm", "admin.a@test.gouv.fr", acr="eidas1"))
     assert page.get_by_role("heading", name="Confirmation requise").is_visible()
     found += axe(page)
     page.goto(f"{base}/login/proconnect/callback?state={'x' * 43}&code=forged")

@@ -137,3 +137,13 @@ def test_an_id_token_signed_by_another_key_is_refused(pc_settings):
     unsigned = jwt.encode({"alg": "none"}, {"iss": meta.issuer, "sub": "x"}, None, algorithms=["none"])
     with pytest.raises(LoginRefused):
         oidc._verified(pc_settings, meta, unsigned, "id_token")
+
+
+def test_one_address_starts_only_so_many_logins(settings, oidc_peer, sessions):  # sessions: counters reset
+    from fastapi.testclient import TestClient
+
+    from sovcloud.api.app import create_app
+
+    few = provider_settings(settings, oidc_peer, oidc_starts_per_address="2 per minute")
+    with TestClient(create_app(few, install_queue=False)) as c:
+        assert [c.get("/login/proconnect", follow_redirects=False).status_code for _ in range(3)] == [303, 303, 429]
