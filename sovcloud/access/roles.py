@@ -55,6 +55,7 @@ class Permission(StrEnum):
     CAPACITY_READ = "capacity.read"
     SITE_MANAGE = "site.manage"
     PLATFORM_BACKUP = "platform.backup"
+    PROVISIONING_OPERATE = "provisioning.operate"  #: steps: status, reap, a failed cleanup retried or forgotten
     BILLING_READ = "billing.read"
     SSO_MANAGE = "sso.manage"  #: ProConnect: SIRET / e-mail domain mappings and just-in-time accounts
 

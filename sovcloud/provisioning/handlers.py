@@ -244,3 +244,26 @@ def delete(p: CloudProvider, r: Snapshot) -> None:
         return
     except perr.ConflictError as exc:  # busy (detaching, task in progress): try again shortly
         raise perr.TransientError(f"{r.kind} {r.name} occupé : {exc}") from exc
+
+
+def gone(p: CloudProvider, r: Snapshot) -> bool:
+    """Whether the cloud confirms ``r`` no longer exists (asked by its id; a resource without one cannot be
+    confirmed gone, except a server that its idempotency key finds nowhere)."""
+    try:
+        if r.provider_id is None:
+            return r.kind == "server" and r.key not in p.find_servers(r.tenant, [r.key])
+        if r.kind == "server":
+            return p.get_server(r.tenant, r.provider_id).status == ServerStatus.DELETED
+        if r.kind == "volume":
+            p.get_volume(r.tenant, r.provider_id)
+        elif r.kind == "network":
+            p.get_network(r.tenant, r.provider_id)
+        elif r.kind == "security_group":
+            p.get_security_group(r.tenant, r.provider_id)
+        elif r.kind == "public_ip":
+            return all(ip.id != r.provider_id for ip in p.public_ips(r.tenant))
+        else:
+            return False
+    except perr.NotFoundError:
+        return True
+    return False

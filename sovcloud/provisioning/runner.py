@@ -159,10 +159,49 @@ def _run_create(rt: Runtime, step: Step) -> Wait | None:
     return Wait(rt.settings.poll_interval_s)
 
 
+#: how many times a cleanup taken up by an operator looks again for deleted resources to be gone
+CONFIRM_POLLS = 30
+
+
+def _run_cleanup_again(rt: Runtime, step: Step) -> Wait | None:
+    """An operator's new cleanup of ``cleanup_failed`` rows (``operations.take_up_cleanup``): delete them again
+    (``retry``) or not (``forget``), and end a row (quota released) only once the cloud confirms it is gone.
+    What is still there after the last look fails the step: the rows stay ``cleanup_failed``."""
+    with transaction(rt.sessions) as session:
+        rows = [r for r in engine.resources_to_compensate(session, step.order_id)  # type: ignore[arg-type]
+                if r.attributes.get(items.OUTCOME) == items.CLEANUP_FAILED]
+        snaps = [_snapshot(r, str(step.project_id), r.flavor, {}) for r in rows]
+    unknown = [s for s in snaps if s.provider_id is None and s.kind == "server"]  # the create's answer was lost
+    if unknown:
+        found = rt.provider.find_servers(str(step.project_id), [s.key for s in unknown])
+        for snap in unknown:
+            snap.provider_id = found[snap.key].id if snap.key in found else None
+    left = []
+    for snap in snaps:
+        if step.params.get("delete"):
+            handlers.delete(rt.provider, snap)
+        if handlers.gone(rt.provider, snap):
+            _end(rt, [snap], items.REMOVED)
+        else:
+            left.append(snap)
+    if not left:
+        return None
+    polls = int(step.progress.get("polls", 0)) + 1
+    if not step.params.get("delete") or polls >= CONFIRM_POLLS:
+        raise perr.ProviderError("encore présent(s) dans le cloud : " + ", ".join(s.name for s in left[:20]))
+    with transaction(rt.sessions) as session:
+        row = session.get(Step, step.id)
+        assert row is not None
+        row.progress = {**row.progress, "polls": polls}
+    return Wait(rt.settings.poll_interval_s)
+
+
 def _run_compensate(rt: Runtime, step: Step) -> Wait | None:
     """Undo a failed order: rows never sent to the cloud end at once (``not_created``, no provider call);
     servers sent without a recorded id are looked up by key (``find_servers``, nothing created); the rest is
     deleted (``removed``). Each row ends DELETED, which releases its quota."""
+    if step.params.get("confirm"):
+        return _run_cleanup_again(rt, step)
     with transaction(rt.sessions) as session:
         running = session.scalar(select(Step.id).where(
             Step.order_id == step.order_id, Step.kind == StepKind.CREATE, Step.status == StepStatus.RUNNING,
