@@ -160,6 +160,22 @@ class Settings(BaseSettings):
     retry_max_s: float = Field(default=30.0, ge=0, description="Longest retry delay.")
     max_attempts: int = Field(default=10, ge=1, description="Attempts of a step before it fails for good.")
     poll_interval_s: float = Field(default=0.5, ge=0, description="Delay between checks of a building resource.")
+    alert_interval_s: float = Field(default=30.0, gt=0, description="How often the alert rules are evaluated "
+                                    "(one evaluator across all workers, under a lease).")
+    delivery_interval_s: float = Field(default=5.0, gt=0, description="How often pending notice deliveries "
+                                       "(e-mail, webhooks) are sent or retried.")
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50, description="Attempts of one notice delivery "
+                                       "before it is marked failed.")
+    delivery_retry_base_s: float = Field(default=30.0, ge=0, description="Delay before the first retry of a "
+                                         "failed delivery; doubled at each attempt.")
+    delivery_timeout_s: float = Field(default=10.0, gt=0, le=120, description="Timeout of one e-mail or "
+                                      "webhook delivery.")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP relay that sends the notices' e-mails.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP relay.")
+    smtp_from: str = Field(default="sovcloud@localhost", description="Sender address of the notices' e-mails.")
+    webhook_allow_http_loopback: bool = Field(
+        default=False, description="Accept webhook URLs in plain http on the loopback (tests, local receivers); "
+        "every other webhook must be https.")
     log_level: str = Field(default="INFO", description="Log level.")
     log_json: bool = Field(default=True, description="Emit logs as JSON lines.")
 

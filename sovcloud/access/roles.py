@@ -58,21 +58,26 @@ class Permission(StrEnum):
     PROVISIONING_OPERATE = "provisioning.operate"  #: steps: status, reap, a failed cleanup retried or forgotten
     BILLING_READ = "billing.read"
     SSO_MANAGE = "sso.manage"  #: ProConnect: SIRET / e-mail domain mappings and just-in-time accounts
+    ALERT_READ = "alert.read"  #: alerts and alert rules (platform)
+    ALERT_MANAGE = "alert.manage"  #: alert rules, acknowledgements (platform)
+    NOTICE_READ = "notice.read"  #: incident and maintenance notices concerning one's organisation
+    NOTICE_PUBLISH = "notice.publish"  #: publish and update notices (platform)
+    CHANNEL_MANAGE = "channel.manage"  #: an organisation's notice channels and their delivery log
 
 
 P = Permission
 
 _READ = {P.ORG_READ, P.PROJECT_READ, P.MEMBER_READ, P.QUOTA_READ, P.CATALOG_READ, P.ORDER_READ,
-         P.RESOURCE_READ}
+         P.RESOURCE_READ, P.NOTICE_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PLATFORM_OPERATOR: frozenset(set(Permission) - {P.AUDIT_EXPORT, P.BILLING_READ}),
     Role.SECURITY_OFFICER: frozenset(_READ | {P.USER_READ, P.USER_SUSPEND, P.AUDIT_READ, P.AUDIT_EXPORT,
-                                              P.AUDIT_VERIFY}),
+                                              P.AUDIT_VERIFY, P.ALERT_READ}),
     Role.ORGANISATION_ADMIN: frozenset(_READ | {P.ORG_CREATE, P.ORG_UPDATE, P.PROJECT_CREATE, P.PROJECT_UPDATE,
                                                 P.MEMBER_MANAGE, P.QUOTA_MANAGE, P.USER_READ, P.AUDIT_READ,
                                                 P.AUDIT_EXPORT, P.ORDER_CREATE, P.ORDER_APPROVE,
-                                                P.RESOURCE_OPERATE, P.BILLING_READ}),
+                                                P.RESOURCE_OPERATE, P.BILLING_READ, P.CHANNEL_MANAGE}),
     Role.FINANCE: frozenset({P.ORG_READ, P.PROJECT_READ, P.QUOTA_READ, P.CATALOG_READ, P.ORDER_READ,
                              P.RESOURCE_READ, P.BILLING_READ, P.ORDER_APPROVE}),
     Role.PROJECT_ADMIN: frozenset(_READ | {P.PROJECT_UPDATE, P.MEMBER_MANAGE, P.ORDER_CREATE, P.ORDER_APPROVE,

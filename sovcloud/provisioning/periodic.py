@@ -44,6 +44,7 @@ def jobs(rt: Runtime) -> list[Job]:
     from sovcloud.inventory.service import expiry_sweep
     from sovcloud.inventory.sync import reconcile
     from sovcloud.provisioning.reaper import reap
+    from sovcloud.supervision.alerts import evaluate_round
 
     def sweep() -> object:
         with transaction(rt.sessions) as session:
@@ -54,7 +55,8 @@ def jobs(rt: Runtime) -> list[Job]:
             Job("expiry-sweep", settings.expiry_interval_s, sweep),
             Job("reconcile", settings.reconcile_interval_s, lambda: reconcile(rt)),
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
-                lambda: heartbeats.forget_dead(rt.sessions))]
+                lambda: heartbeats.forget_dead(rt.sessions)),
+            Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt))]
 
 
 def run_round(rt: Runtime, job: Job) -> bool:

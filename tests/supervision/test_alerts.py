@@ -1,0 +1,160 @@
+"""Alert rules as data, evaluated against the simulated cloud: a site brought down raises a critical alert in
+one round, deduplicated (a unique constraint, not just a check), resolved when the site is back, kept in the
+history; acknowledged with a comment, journaled; malformed stored rules fail closed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from sovcloud.audit.models import AuditEvent
+from sovcloud.clock import now
+from sovcloud.errors import PermissionDenied, ValidationFailed
+from sovcloud.supervision import alerts, alerts_rules
+from sovcloud.supervision.alerts_eval import evaluate
+from sovcloud.supervision.models import Alert, AlertRule
+from tests.factories import actor_for, login
+
+
+@pytest.fixture
+def rt(settings):  # type: ignore[no-untyped-def]
+    from sovcloud.provisioning.runtime import make_runtime
+
+    runtime = make_runtime(settings, lambda step_id, delay: None)
+    yield runtime
+    runtime.provider.faults.clear()
+    runtime.provider.close()
+
+
+def _round(rt):  # type: ignore[no-untyped-def]
+    with rt.sessions() as db, db.begin():
+        return evaluate(db, provider=rt.provider, settings=rt.settings)
+
+
+def _rule(sessions, world, **kw):  # type: ignore[no-untyped-def]
+    with sessions() as db, db.begin():
+        args = {"name": "Site indisponible", "kind": "site_down", "params": {}, "severity": "critical", **kw}
+        return alerts_rules.create_rule(db, actor=actor_for(db, world.people["operator"]), **args).id
+
+
+def _open(sessions):  # type: ignore[no-untyped-def]
+    with sessions() as db:
+        return list(db.scalars(select(Alert).where(Alert.status == "open")))
+
+
+def test_site_down_raises_one_critical_alert_resolved_when_back(rt, sessions, world):
+    _rule(sessions, world, organisation_ids=[world.orgs["A"].id])
+    assert _round(rt).raised == []
+    rt.provider.faults.site_down("site-a")
+    assert _round(rt).raised == ["Site indisponible|site:site-a"]  # within one evaluation period
+    assert _round(rt).raised == []  # still down: the same alert, seen again
+    [alert] = _open(sessions)
+    assert (alert.severity, alert.subject, alert.organisation_ids) == ("critical", "site:site-a",
+                                                                      [str(world.orgs["A"].id)])
+    with sessions() as db, pytest.raises(IntegrityError), db.begin():  # the database itself refuses a twin
+        db.add(Alert(rule_id=alert.rule_id, rule_name="x", kind="site_down", severity="critical",
+                     subject=alert.subject, summary="twin", open_key=alert.open_key, raised_at=now(),
+                     last_seen_at=now()))
+    rt.provider.faults.site_up("site-a")
+    assert _round(rt).resolved == ["Site indisponible|site:site-a"]
+    assert _open(sessions) == []
+    rt.provider.faults.site_down("site-a")
+    _round(rt)
+    with sessions() as db:
+        history = db.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+        actions = list(db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("alert.%"))
+                                  .order_by(AuditEvent.seq)))
+    assert dict(history) == {"open": 1, "resolved": 1}  # the history is kept; a new occurrence is a new alert
+    assert actions == ["alert.raised", "alert.resolved", "alert.raised"]
+
+
+def test_rule_parameters_are_checked_per_kind_when_written(sessions, world):
+    with sessions() as db, db.begin():
+        operator = actor_for(db, world.people["operator"])
+        with pytest.raises(ValidationFailed) as bad:
+            alerts_rules.create_rule(db, actor=operator, name="x", kind="site_capacity", params={"percent": 150},
+                                     severity="major")
+        assert bad.value.errors[0]["field"] == "params.percent"
+        with pytest.raises(ValidationFailed) as extra:
+            alerts_rules.create_rule(db, actor=operator, name="x", kind="drift", params={"minutes": 3},
+                                     severity="major")
+        assert extra.value.errors[0]["field"] == "params.minutes"
+        with pytest.raises(PermissionDenied):
+            alerts_rules.create_rule(db, actor=actor_for(db, world.people["admin_a"]), name="x", kind="drift",
+                                     params={}, severity="major")
+
+
+def test_a_malformed_stored_rule_fails_closed_and_is_reported(rt, sessions, world):
+    rule_id = _rule(sessions, world, name="Capacité", kind="site_capacity", params={"percent": 90},
+                    severity="major")
+    with sessions() as db, db.begin():
+        db.get(AlertRule, rule_id).params = {"percent": "beaucoup"}  # written around the service
+    done = _round(rt)
+    assert done.invalid_rules == ["Capacité"]
+    [alert] = _open(sessions)
+    assert alert.subject == "rule" and "invalide" in alert.summary and alert.severity == "major"
+
+
+def test_capacity_quota_and_stuck_steps(rt, sessions, world, clock):
+    _rule(sessions, world, name="Capacité", kind="site_capacity", params={"percent": 1, "resource": "vcpus"},
+          severity="minor")
+    _rule(sessions, world, name="Quota", kind="org_quota", params={"percent": 50}, severity="minor")
+    _rule(sessions, world, name="Battement", kind="worker_heartbeat", params={}, severity="major")
+    done = _round(rt)
+    assert "Battement|workers" in done.raised  # no worker beats in this test
+    assert not [r for r in done.raised if r.startswith(("Capacité", "Quota"))]  # an empty cloud
+
+
+def test_acknowledge_through_the_api_journaled_and_list_order(client, rt, sessions, world, clock):
+    _rule(sessions, world)
+    rt.provider.faults.site_down("site-a")
+    _round(rt)
+    clock.advance(hours=25)
+    rt.provider.faults.site_down("site-b")
+    _round(rt)
+    login(client, world.people["operator"])
+    listed = client.get("/api/v1/alerts").json()
+    assert [a["subject"] for a in listed] == ["site:site-a", "site:site-b"]  # unacknowledged > 24 h first
+    assert [a["unacknowledged_over_24h"] for a in listed] == [True, False]
+    first = listed[0]["id"]
+    assert client.post(f"/api/v1/alerts/{first}/acknowledge", json={"comment": ""}).status_code == 422
+    r = client.post(f"/api/v1/alerts/{first}/acknowledge", json={"comment": "Coupure électrique, ticket 42"})
+    assert r.status_code == 200 and r.json()["acknowledged_by"] == "ops"
+    assert client.post(f"/api/v1/alerts/{first}/acknowledge", json={"comment": "encore"}).status_code == 409
+    assert [a["subject"] for a in client.get("/api/v1/alerts").json()] == ["site:site-b", "site:site-a"]
+    assert [a["subject"] for a in client.get("/api/v1/alerts", params={"acknowledged": "false"}).json()] == [
+        "site:site-b"]
+    with sessions() as db:
+        event = db.scalar(select(AuditEvent).where(AuditEvent.action == "alert.acknowledged"))
+    assert event.actor_name == "ops" and event.details["comment"] == "Coupure électrique, ticket 42"
+    login(client, world.people["admin_a"])
+    assert client.get("/api/v1/alerts").status_code == 403
+    assert client.post(f"/api/v1/alerts/{first}/acknowledge", json={"comment": "x"}).status_code == 403
+
+
+def test_rules_managed_through_the_api(client, world):
+    login(client, world.people["operator"])
+    r = client.post("/api/v1/alert-rules", json={"name": "Étapes", "kind": "step_stuck", "params": {"minutes": 0},
+                                                 "severity": "major"})
+    assert r.status_code == 422
+    r = client.post("/api/v1/alert-rules", json={"name": "Étapes", "kind": "step_stuck",
+                                                 "params": {"percent": 5}, "severity": "major"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("params")
+    r = client.post("/api/v1/alert-rules", json={"name": "Étapes", "kind": "step_stuck", "params": {"minutes": 30},
+                                                 "severity": "major"})
+    assert r.status_code == 201, r.text
+    rule = r.json()["id"]
+    assert client.patch(f"/api/v1/alert-rules/{rule}", json={"enabled": False}).json()["enabled"] is False
+    assert [x["name"] for x in client.get("/api/v1/alert-rules").json()] == ["Étapes"]
+    assert client.delete(f"/api/v1/alert-rules/{rule}").status_code == 204
+
+
+def test_stale_flag_uses_the_clock(sessions, world, rt, clock):
+    _rule(sessions, world)
+    rt.provider.faults.site_down("site-b")
+    _round(rt)
+    [alert] = _open(sessions)
+    assert not alerts.is_stale(alert)
+    clock.advance(hours=24, seconds=1)
+    assert alerts.is_stale(alert)
