@@ -20,6 +20,7 @@ from sovcloud.provisioning.cli import steps as steps_app
 from sovcloud.provisioning.cli import worker
 from sovcloud.resilience.cli import backup_command, restore_command
 from sovcloud.resilience.cli import sites as sites_app
+from sovcloud.supervision.cli import app as alerts_app
 from sovcloud.tenancy.cli import orgs, projects
 
 app = typer.Typer(help="sovcloud — plateforme de cloud souverain.", no_args_is_help=True,
@@ -61,6 +62,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(sites_app, name="site")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
+app.add_typer(alerts_app, name="alerts")
 
 
 @app.command()

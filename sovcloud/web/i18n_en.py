@@ -6,6 +6,7 @@ from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
 from sovcloud.web.i18n_en_identity import MESSAGES as _IDENTITY
 from sovcloud.web.i18n_en_resilience import MESSAGES as _RESILIENCE
+from sovcloud.web.i18n_en_supervision import MESSAGES as _SUPERVISION
 
 MESSAGES: dict[str, str] = {
     # layout
@@ -189,5 +190,6 @@ MESSAGES: dict[str, str] = {
                                    "is used under its terms of use.",
 }
 
-MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE, **_IDENTITY}.items()
+MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE, **_IDENTITY,
+                                   **_SUPERVISION}.items()
                  if k not in MESSAGES})

@@ -12,24 +12,12 @@ from sovcloud.audit.models import AuditEvent
 from sovcloud.clock import now
 from sovcloud.errors import PermissionDenied, ValidationFailed
 from sovcloud.supervision import alerts, alerts_rules
-from sovcloud.supervision.alerts_eval import evaluate
 from sovcloud.supervision.models import Alert, AlertRule
 from tests.factories import actor_for, login
+from tests.supervision.conftest import evaluation_round
 
 
-@pytest.fixture
-def rt(settings):  # type: ignore[no-untyped-def]
-    from sovcloud.provisioning.runtime import make_runtime
-
-    runtime = make_runtime(settings, lambda step_id, delay: None)
-    yield runtime
-    runtime.provider.faults.clear()
-    runtime.provider.close()
-
-
-def _round(rt):  # type: ignore[no-untyped-def]
-    with rt.sessions() as db, db.begin():
-        return evaluate(db, provider=rt.provider, settings=rt.settings)
+_round = evaluation_round
 
 
 def _rule(sessions, world, **kw):  # type: ignore[no-untyped-def]
