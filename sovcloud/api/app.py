@@ -35,14 +35,14 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.orders import api as orders_api
     from sovcloud.provisioning import api as provisioning_api
     from sovcloud.resilience import api as resilience_api
-    from sovcloud.supervision import alerts_api
+    from sovcloud.supervision import alerts_api, notices_api
     from sovcloud.supervision import api as supervision_api
     from sovcloud.tenancy import api as tenancy_api
 
     return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
                                    catalog_api.router, orders_api.router, inventory_api.router,
                                    supervision_api.router, resilience_api.router, sso_api.router,
-                                   provisioning_api.router, alerts_api.router]
+                                   provisioning_api.router, alerts_api.router, notices_api.router]
 
 
 def _warm_up() -> None:

@@ -45,6 +45,7 @@ def jobs(rt: Runtime) -> list[Job]:
     from sovcloud.inventory.sync import reconcile
     from sovcloud.provisioning.reaper import reap
     from sovcloud.supervision.alerts import evaluate_round
+    from sovcloud.supervision.deliveries import process as deliver
 
     def sweep() -> object:
         with transaction(rt.sessions) as session:
@@ -56,7 +57,8 @@ def jobs(rt: Runtime) -> list[Job]:
             Job("reconcile", settings.reconcile_interval_s, lambda: reconcile(rt)),
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
                 lambda: heartbeats.forget_dead(rt.sessions)),
-            Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt))]
+            Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt)),
+            Job("notice-deliveries", settings.delivery_interval_s, lambda: deliver(rt.sessions, settings))]
 
 
 def run_round(rt: Runtime, job: Job) -> bool:

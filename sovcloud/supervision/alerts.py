@@ -26,7 +26,7 @@ STALE_ACK = timedelta(hours=24)
 MAX_COMMENT = 1000
 
 
-def _ordered(query: Select[tuple[Alert]]) -> Select[tuple[Alert]]:
+def _ordered(query: Select[Alert]) -> Select[Alert]:
     stale = now() - STALE_ACK
     group = case((Alert.status != "open", 3), (Alert.acknowledged_at.is_not(None), 2),
                  (Alert.raised_at < stale, 0), else_=1)

@@ -131,7 +131,8 @@ def _worker_heartbeat(ctx: Context, p: R.WorkerHeartbeat) -> dict[str, Finding]:
     from sovcloud.provisioning import heartbeats
 
     states = heartbeats.workers(ctx.session, beat_s=ctx.settings.worker_heartbeat_s)
-    found = {f"worker:{w.worker}": Finding(f"Le worker {w.worker} ne bat plus depuis le {w.seen_at:%Y-%m-%d %H:%M:%S} UTC.",
+    found = {f"worker:{w.worker}": Finding(f"Le worker {w.worker} ne bat plus depuis le "
+                                           f"{w.seen_at:%Y-%m-%d %H:%M:%S} UTC.",
                                            {"worker": w.worker, "seen_at": w.seen_at.isoformat()})
              for w in states if not w.alive}
     if p.require_one and not any(w.alive for w in states):

@@ -57,7 +57,7 @@ def rules(output: OutputOpt = Output.table) -> None:
 
 @app.command("rule-add")
 def rule_add(name: str, kind: AlertKind, severity: Severity,
-             params: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",  # type: ignore[type-arg]
+             params: Annotated[dict, typer.Option(parser=json_option, metavar="JSON",
                                                   help='JSON, ex. {"percent": 85}')] = "{}",  # type: ignore[assignment]
              organisation: Annotated[list[uuid.UUID] | None, typer.Option(help="Organisation concernée")] = None,
              output: OutputOpt = Output.table) -> None:

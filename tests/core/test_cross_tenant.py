@@ -23,6 +23,7 @@ from sovcloud.orders.models import ApprovalRule
 from sovcloud.orders.policies import seed_rules
 from sovcloud.tenancy.models import Membership, Organisation, Project
 from tests.factories import SYSTEM, actor_for, login
+from tests.supervision.factories import supervision_objects
 
 
 def catalog_objects(db, org) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -75,6 +76,7 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
             "token_id": str(token.token.id),
             **catalog_objects(db, world.orgs["B"]),
             "site": "site-inconnu",  # sites are the platform's, not a ministry's: no such site, or not operator
+            **supervision_objects(db, world.orgs["B"]),
         }
 
 

@@ -27,3 +27,39 @@ def evaluation_round(rt: Any) -> Any:
 
     with rt.sessions() as db, db.begin():
         return evaluate(db, provider=rt.provider, settings=rt.settings)
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, for the whole session."""
+    from aiosmtpd.controller import Controller
+
+    from tests.live import free_port
+    from tests.supervision.peers import Mailbox
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[Any]:
+    """A real HTTP server receiving the webhooks, for the whole session."""
+    from tests.supervision.peers import Receiver
+
+    peer = Receiver()
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def settings(settings: Any, mailbox: Any, receiver: Any) -> Any:
+    """The test settings, sending e-mail to the test's SMTP server and webhooks to loopback receivers."""
+    mailbox.messages.clear()
+    receiver.clear()
+    return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port,
+                                       "webhook_allow_http_loopback": True, "delivery_retry_base_s": 10.0,
+                                       "delivery_max_attempts": 3, "delivery_timeout_s": 5.0})

@@ -16,7 +16,6 @@ from sovcloud.supervision.models import Alert, AlertRule
 from tests.factories import actor_for, login
 from tests.supervision.conftest import evaluation_round
 
-
 _round = evaluation_round
 
 
