@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sovcloud.clock import now
-from sovcloud.supervision import alerts_rules
-from sovcloud.supervision.models import Alert
+from sovcloud.supervision import alerts_rules, notices
+from sovcloud.supervision.models import Alert, Channel
 from tests.factories import SYSTEM
 
 
@@ -21,4 +21,11 @@ def supervision_objects(db: Session, org: Any) -> dict[str, str]:
                   raised_at=now(), last_seen_at=now())
     db.add(alert)
     db.flush()
-    return {"alert_rule_id": str(rule.id), "alert_id": str(alert.id)}
+    notice = notices.publish(db, actor=SYSTEM, kind="incident", title=f"Incident {org.code}", body="Panne.",
+                             severity="major", organisation_ids=[org.id])
+    channel = Channel(organisation_id=org.id, channel="portal", severities=["major"], kinds=["incident"],
+                      recipients=[], created_by="tests")
+    db.add(channel)
+    db.flush()
+    return {"alert_rule_id": str(rule.id), "alert_id": str(alert.id), "notice_id": str(notice.id),
+            "channel_id": str(channel.id)}

@@ -1,0 +1,75 @@
+"""The notices in the portal: an operator publishes from an alert and follows up; an organisation sees the
+notices that concern it (and only those) with a banner while one is in progress; its administrator manages
+its channels (a webhook's secret shown once) and reads the delivery log; axe-core finds no violation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from sovcloud.supervision import alerts_rules, deliveries, notices
+from tests.factories import actor_for
+from tests.supervision.conftest import evaluation_round
+from tests.supervision.test_alerts_portal import _axe, _login
+from tests.web.helpers import csrf_of, portal_login
+
+
+def test_publish_from_an_alert_banner_and_channels(client_factory, sessions, settings, world, rt, receiver):
+    with sessions() as db, db.begin():
+        alerts_rules.create_rule(db, actor=actor_for(db, world.people["operator"]), name="Site indisponible",
+                                 kind="site_down", params={}, severity="critical",
+                                 organisation_ids=[world.orgs["B"].id])
+    rt.provider.faults.site_down("site-b")
+    evaluation_round(rt)
+    ops, b, a = (portal_login(client_factory(), world.people[p]) for p in ("operator", "admin_b", "admin_a"))
+    alert_id = ops.get("/operator/alerts").text.split('id="alert-', 1)[1].split('"', 1)[0]
+    page = ops.get(f"/operator/notices?alert_id={alert_id}").text
+    assert 'value="Site site-b indisponible."' in page  # prefilled from the alert
+    token = csrf_of(b, f"/organisations/{world.orgs['B'].id}/channels")
+    r = b.post(f"/organisations/{world.orgs['B'].id}/channels", data={
+        "channel": "webhook", "severities": ["critical"], "url": receiver.url("/ok/portal"), "csrf_token": token})
+    assert r.status_code == 200 and 'id="webhook-secret"' in r.text
+    secret = r.text.split('id="webhook-secret" readonly value="', 1)[1].split('"', 1)[0]
+    assert secret.startswith("whsec_") and secret not in b.get(f"/organisations/{world.orgs['B'].id}/channels").text
+    token = csrf_of(ops, "/operator/notices")
+    r = ops.post("/operator/notices", data={"kind": "incident", "title": "Site B indisponible", "body": "Coupure.",
+                                            "severity": "critical", "alert_id": alert_id,
+                                            "organisation_ids": [str(world.orgs["B"].id)], "sites": ["site-b"],
+                                            "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text[-2000:]
+    assert 'id="notice-banner"' in b.get("/").text and "Site B indisponible" in b.get("/notices").text
+    assert 'id="notice-banner"' not in a.get("/").text and "Site B indisponible" not in a.get("/notices").text
+    deliveries.process(sessions, settings)
+    log = b.get(f"/organisations/{world.orgs['B'].id}/channels").text
+    assert "Remis" in log and "HTTP 200" in log
+    assert a.get(f"/organisations/{world.orgs['B'].id}/channels").status_code == 404
+    notice_id = re.search(r'id="notice-([0-9a-f-]{36})"', ops.get("/operator/notices").text).group(1)
+    r = ops.post(f"/operator/notices/{notice_id}/updates", data={"status": "resolved", "message": "Rétabli.",
+                                                                 "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert 'id="notice-banner"' not in b.get("/").text  # closed: no banner
+
+
+@pytest.mark.browser
+def test_notice_pages_have_no_axe_violation(browser, live_server, sessions, world):
+    with sessions() as db, db.begin():
+        notices.publish(db, actor=actor_for(db, world.people["operator"]), kind="incident", title="Lenteurs",
+                        body="Latence.", severity="major")
+    context = browser.new_context(bypass_csp=True)  # only so that axe itself can be injected
+    found: dict[str, Any] = {}
+    page = context.new_page()
+    _login(page, live_server, world.people["admin_a"])
+    assert page.locator("#notice-banner").is_visible()
+    for path in ("/notices", f"/organisations/{world.orgs['A'].id}/channels"):
+        page.goto(f"{live_server}{path}")
+        found[path] = _axe(page)
+    context.close()
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    _login(page, live_server, world.people["operator"])
+    page.goto(f"{live_server}/operator/notices")
+    found["/operator/notices"] = _axe(page)
+    assert found == {p: [] for p in found}
+    context.close()
