@@ -1,5 +1,6 @@
 """The operator console's alert pages: a site down raises a critical alert that an operator acknowledges in a
-real browser (headless chromium), and axe-core finds no violation on the new pages; the same through forms."""
+real browser (headless chromium) and publishes a notice from; the organisation concerned sees its banner;
+axe-core finds no violation on the new pages. The same forms through the test client."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from sovcloud.supervision import alerts_rules
+from sovcloud.supervision.models import Alert
 from tests.factories import Person, actor_for
 from tests.supervision.conftest import evaluation_round
 from tests.web.conftest import AXE
@@ -17,10 +20,10 @@ from tests.web.helpers import csrf_of, portal_login
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
-def _site_rule(sessions: Any, world: Any) -> None:
+def _site_rule(sessions: Any, world: Any, **kw: Any) -> None:
     with sessions() as db, db.begin():
         alerts_rules.create_rule(db, actor=actor_for(db, world.people["operator"]), name="Site indisponible",
-                                 kind="site_down", params={}, severity="critical")
+                                 kind="site_down", params={}, severity="critical", **kw)
 
 
 def test_rules_and_acknowledgement_through_the_forms(client, sessions, world, rt):
@@ -66,9 +69,11 @@ def _axe(page: Any) -> list[str]:
 
 @pytest.mark.browser
 def test_operator_acknowledges_a_site_down_alert_in_the_browser(browser, live_server, sessions, world, rt):
-    _site_rule(sessions, world)
+    _site_rule(sessions, world, organisation_ids=[world.orgs["B"].id])
     rt.provider.faults.site_down("site-b")
     assert evaluation_round(rt).raised == ["Site indisponible|site:site-b"]
+    with sessions() as db:
+        alert_id = db.scalar(select(Alert.id))
     context = browser.new_context(bypass_csp=True)  # only so that axe itself can be injected
     page = context.new_page()
     _login(page, live_server, world.people["operator"])
@@ -87,4 +92,19 @@ def test_operator_acknowledges_a_site_down_alert_in_the_browser(browser, live_se
     assert evaluation_round(rt).resolved == ["Site indisponible|site:site-b"]
     page.goto(f"{live_server}/operator/alerts?status=resolved")
     assert "Résolue" in page.locator("#alerts-table").text_content()
+    page.goto(f"{live_server}/operator/notices?alert_id={alert_id}")
+    page.get_by_label("Message", exact=True).fill("Le site B est coupé du réseau.")
+    page.get_by_role("button", name="Publier l'avis").click()
+    page.get_by_text("Avis publié.").wait_for()
+    assert _axe(page) == []
+    context.close()
+    context = browser.new_context(bypass_csp=True)  # an organisation sees the notice, with the banner
+    page = context.new_page()
+    _login(page, live_server, world.people["admin_b"])
+    assert "Site site-b indisponible." in page.locator("#notice-banner").inner_text()
+    found = {}
+    for path in ("/notices", f"/organisations/{world.orgs['B'].id}/channels"):
+        page.goto(f"{live_server}{path}")
+        found[path] = _axe(page)
+    assert found == {p: [] for p in found}
     context.close()

@@ -122,7 +122,7 @@ def test_a_failing_receiver_is_retried_with_backoff_and_every_attempt_kept(clien
     assert {d["event"] for d in log} == {"published", "updated"}
 
 
-def test_publishing_rules(sessions, settings, world):
+def test_publishing_and_channel_rules(client_factory, sessions, settings, world):
     with sessions() as db, db.begin():
         ops = actor_for(db, world.people["operator"])
         with pytest.raises(ValidationFailed) as window:
@@ -134,9 +134,6 @@ def test_publishing_rules(sessions, settings, world):
         with pytest.raises(PermissionDenied):
             notices.publish(db, actor=actor_for(db, world.people["admin_a"]), kind="incident", title="x", body="y",
                             severity="minor")
-
-
-def test_webhook_urls_must_be_https(client_factory, world, settings):
     b = login(client_factory(), world.people["admin_b"])
     org = world.orgs["B"]
     for url in ("http://example.gouv.fr/hook", "ftp://x/y", "https://user:pw@example.gouv.fr/", "http://10.0.0.1/"):

@@ -1,18 +1,14 @@
 """The notices in the portal: an operator publishes from an alert and follows up; an organisation sees the
 notices that concern it (and only those) with a banner while one is in progress; its administrator manages
-its channels (a webhook's secret shown once) and reads the delivery log; axe-core finds no violation."""
+its channels (a webhook's secret shown once) and reads the delivery log. (axe-core: test_alerts_portal.py)"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
-
-from sovcloud.supervision import alerts_rules, deliveries, notices
+from sovcloud.supervision import alerts_rules, deliveries
 from tests.factories import actor_for
 from tests.supervision.conftest import evaluation_round
-from tests.supervision.test_alerts_portal import _axe, _login
 from tests.web.helpers import csrf_of, portal_login
 
 
@@ -50,26 +46,3 @@ def test_publish_from_an_alert_banner_and_channels(client_factory, sessions, set
                                                                  "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303
     assert 'id="notice-banner"' not in b.get("/").text  # closed: no banner
-
-
-@pytest.mark.browser
-def test_notice_pages_have_no_axe_violation(browser, live_server, sessions, world):
-    with sessions() as db, db.begin():
-        notices.publish(db, actor=actor_for(db, world.people["operator"]), kind="incident", title="Lenteurs",
-                        body="Latence.", severity="major")
-    context = browser.new_context(bypass_csp=True)  # only so that axe itself can be injected
-    found: dict[str, Any] = {}
-    page = context.new_page()
-    _login(page, live_server, world.people["admin_a"])
-    assert page.locator("#notice-banner").is_visible()
-    for path in ("/notices", f"/organisations/{world.orgs['A'].id}/channels"):
-        page.goto(f"{live_server}{path}")
-        found[path] = _axe(page)
-    context.close()
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
-    _login(page, live_server, world.people["operator"])
-    page.goto(f"{live_server}/operator/notices")
-    found["/operator/notices"] = _axe(page)
-    assert found == {p: [] for p in found}
-    context.close()
