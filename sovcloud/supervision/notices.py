@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,29 +21,9 @@ from sovcloud.errors import Conflict, NotFound, PermissionDenied, ValidationFail
 from sovcloud.supervision import deliveries
 from sovcloud.supervision.alerts_rules import Severity
 from sovcloud.supervision.models import Alert, Notice, NoticeUpdate
+from sovcloud.supervision.notices_kinds import CLOSED, STATUSES, NoticeKind, NoticeStatus
 from sovcloud.tenancy.models import Organisation
 
-
-class NoticeKind(StrEnum):
-    INCIDENT = "incident"
-    MAINTENANCE = "maintenance"
-
-
-class NoticeStatus(StrEnum):
-    OPEN = "open"  #: incident: declared, being investigated
-    IDENTIFIED = "identified"  #: incident: cause found
-    MONITORING = "monitoring"  #: incident: fixed, being watched
-    RESOLVED = "resolved"  #: incident: over (closed)
-    PLANNED = "planned"  #: maintenance: announced
-    IN_PROGRESS = "in_progress"  #: maintenance: under way
-    COMPLETED = "completed"  #: maintenance: over (closed)
-    CANCELLED = "cancelled"  #: maintenance: will not happen (closed)
-
-
-S = NoticeStatus
-STATUSES = {NoticeKind.INCIDENT: (S.OPEN, S.IDENTIFIED, S.MONITORING, S.RESOLVED),
-            NoticeKind.MAINTENANCE: (S.PLANNED, S.IN_PROGRESS, S.COMPLETED, S.CANCELLED)}
-CLOSED = frozenset({S.RESOLVED, S.COMPLETED, S.CANCELLED})
 MAX_SITES, MAX_ORGS, RECENT = 50, 500, 200
 
 

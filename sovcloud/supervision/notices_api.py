@@ -13,8 +13,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sovcloud.api.deps import CurrentActor, DbSession
 from sovcloud.supervision import notices, notices_channels
 from sovcloud.supervision.alerts_rules import Severity
-from sovcloud.supervision.notices import NoticeKind, NoticeStatus
 from sovcloud.supervision.notices_channels import ChannelKind
+from sovcloud.supervision.notices_kinds import NoticeKind, NoticeStatus
 
 router = APIRouter(tags=["notices"])
 Text = Annotated[str, Field(min_length=1, max_length=64)]

@@ -27,6 +27,7 @@ from sovcloud.config import Settings
 from sovcloud.errors import ValidationFailed
 from sovcloud.supervision.alerts_rules import Severity
 from sovcloud.supervision.models import Channel, Delivery, DeliveryAttempt
+from sovcloud.supervision.notices_kinds import NoticeKind
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,189}\.[A-Za-z]{2,}$")
 MAX_RECIPIENTS, MAX_CHANNELS = 20, 50
@@ -108,8 +109,6 @@ def add_channel(session: Session, *, actor: Actor, settings: Settings, organisat
         ValidationFailed: an unknown channel, severity or kind; bad or too many recipients; a URL that is not
             https; too many channels.
     """
-    from sovcloud.supervision.notices import NoticeKind
-
     scope, _ = org_scope(session, actor, organisation_id)
     authorize(actor, Permission.CHANNEL_MANAGE, scope)
     try:

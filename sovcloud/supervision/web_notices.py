@@ -22,7 +22,7 @@ from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.logs import get_logger
 from sovcloud.supervision import alerts, notices, notices_channels
 from sovcloud.supervision.alerts_rules import Severity
-from sovcloud.supervision.notices import STATUSES, NoticeKind
+from sovcloud.supervision.notices_kinds import STATUSES, NoticeKind
 from sovcloud.supervision.web_alerts import SEVERITY_BADGES, SEVERITY_LABELS
 from sovcloud.tenancy.models import Organisation
 from sovcloud.web import forms
