@@ -1,7 +1,7 @@
 """alerts, notices, channels, deliveries
 
 Revision ID: 0009_alerts_notices
-Revises: 0011_resize_orders
+Revises: 0012_proconnect
 Create Date: 2026-12-01 16:52:52.100099
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import sovcloud.db
 
 revision: str = '0009_alerts_notices'
-down_revision: str | None = '0011_resize_orders'
+down_revision: str | None = '0012_proconnect'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
