@@ -6,6 +6,10 @@ write back. Every create carries the resource's idempotency key, so replaying a 
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,28 +64,55 @@ class Wait:
 
 
 class Lookups:
-    """Flavor and image ids by name, cached for the life of the worker."""
+    """Flavor and image ids by name, read once and kept a while: the flavors for ``ttl_s``, each tenant's
+    images for ``ttl_s`` and for at most ``max_tenants`` tenants (the least recently used go first), so a
+    worker serving thousands of projects keeps a bounded cache. A name not found re-reads the listing once
+    (it may be new). Shared by a worker's threads."""
 
-    def __init__(self, provider: CloudProvider) -> None:
+    def __init__(self, provider: CloudProvider, *, ttl_s: float = 300.0, max_tenants: int = 256,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.provider = provider
-        self._flavors: dict[str, str] = {}
-        self._images: dict[tuple[str, str], str] = {}
+        self.ttl_s, self.max_tenants, self._clock = ttl_s, max_tenants, clock
+        self._lock = threading.Lock()
+        self._flavors: tuple[float, dict[str, str]] = (float("-inf"), {})
+        self._images: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
 
     def flavor(self, name: str) -> str:
-        if name not in self._flavors:
-            self._flavors = {f.name: f.id for f in self.provider.flavors()}
-        if name not in self._flavors:
+        with self._lock:
+            read_at, flavors = self._flavors
+        if name not in flavors or self._clock() - read_at > self.ttl_s:
+            flavors = {f.name: f.id for f in self.provider.flavors()}
+            with self._lock:
+                self._flavors = (self._clock(), flavors)
+        if name not in flavors:
             raise perr.BadInputError(f"gabarit inconnu du cloud : {name}")
-        return self._flavors[name]
+        return flavors[name]
 
     def image(self, tenant: str, name: str) -> str:
-        if (tenant, name) not in self._images:
+        with self._lock:
+            read_at, images = self._images.get(tenant, (float("-inf"), {}))
+        if name not in images or self._clock() - read_at > self.ttl_s:
+            images = {}
             for image in self.provider.images(tenant):
-                self._images[(tenant, image.name)] = image.id
-                self._images[(tenant, image.id)] = image.id
-        if (tenant, name) not in self._images:
+                images[image.name] = image.id
+                images[image.id] = image.id
+            with self._lock:
+                self._images[tenant] = (self._clock(), images)
+                self._images.move_to_end(tenant)
+                while len(self._images) > self.max_tenants:
+                    self._images.popitem(last=False)
+        else:
+            with self._lock:
+                if tenant in self._images:
+                    self._images.move_to_end(tenant)
+        if name not in images:
             raise perr.BadInputError(f"image inconnue du cloud : {name}")
-        return self._images[(tenant, name)]
+        return images[name]
+
+    @property
+    def tenants_cached(self) -> int:
+        """How many tenants' images are kept now."""
+        return len(self._images)
 
 
 def advance(p: CloudProvider, lookups: Lookups, r: Snapshot, peers: dict[str, Progress]) -> Progress:
