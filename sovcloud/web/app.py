@@ -61,13 +61,14 @@ def compile_templates() -> None:
 
 def mount_portal(app: FastAPI, settings: Settings) -> None:
     """Add the portal to ``app`` (built by ``create_app``)."""
+    from sovcloud.provisioning import web as provisioning_web
     from sovcloud.supervision import web_alerts, web_notices
     from sovcloud.web import account, admin, audit, auth, notifications, operator, ordering, orders, pages, resources
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # ordering before orders: /orders/new and /orders/estimate before /orders/{order_id}
     for module in (auth, pages, account, admin, audit, ordering, orders, resources, operator, notifications,
-                   web_alerts, web_notices):
+                   web_alerts, web_notices, provisioning_web):
         app.include_router(module.router, include_in_schema=False)
     app.add_middleware(SecurityHeaders)
 

@@ -140,4 +140,19 @@ MESSAGES: dict[str, str] = {
     "Changement de gabarit approuvé : il s'exécute.": "Resize approved: it is running.",
     "Changement de gabarit refusé par la politique d'approbation (motif ci-dessous).":
         "Resize refused by the approval policy (reason below).",
+    # failed cleanups (operator console)
+    "Nettoyages échoués": "Failed cleanups",
+    "Ces commandes ont échoué et leur nettoyage n'a pas pu supprimer ce qu'elles avaient créé : ces ressources "
+    "comptent encore dans le quota de leur projet. Une ressource n'est retirée que lorsque le cloud confirme "
+    "qu'elle n'existe plus.": "These orders failed and their cleanup could not delete what they had created: those "
+                              "resources still count in their project's quota. A resource is removed only once the "
+                              "cloud confirms it no longer exists.",
+    "Aucun nettoyage en échec.": "No failed cleanup.",
+    "{n} ressource(s) restée(s)": "{n} resource(s) left",
+    "Relancer le nettoyage": "Retry the cleanup", "Motif": "Reason",
+    "Ce que vous avez vérifié ; le cloud est interrogé à nouveau avant tout oubli.":
+        "What you checked; the cloud is asked again before anything is forgotten.",
+    "Oublier ce qui a disparu du cloud": "Forget what is gone from the cloud",
+    "Nettoyage mis en file : les ressources que le cloud confirme disparues seront retirées.":
+        "Cleanup queued: the resources the cloud confirms gone will be removed.",
 }

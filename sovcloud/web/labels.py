@@ -54,6 +54,7 @@ DONE: dict[str, str] = {
                       "s'exécutera une fois approuvé.",
     "resize_started": "Changement de gabarit approuvé : il s'exécute.",
     "resize_refused": "Changement de gabarit refusé par la politique d'approbation (motif ci-dessous).",
+    "cleanup_queued": "Nettoyage mis en file : les ressources que le cloud confirme disparues seront retirées.",
 }
 
 

@@ -8,6 +8,7 @@ import json
 
 from sqlalchemy import select
 
+from sovcloud.access.roles import Role
 from sovcloud.audit.models import AuditEvent
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders import service
@@ -19,7 +20,8 @@ from sovcloud.provisioning.reaper import drain
 from sovcloud.provisioning.runtime import make_runtime
 from sovcloud.tenancy.quotas import Limits
 from tests.core.test_cli import GLASS, _token, cli  # noqa: F401  (the CLI fixture)
-from tests.factories import SYSTEM, login, make_project
+from tests.factories import SYSTEM, login, make_project, make_user
+from tests.web.helpers import csrf_of, portal_login
 
 
 def _left_behind(world, catalog, sessions, settings):
@@ -84,12 +86,25 @@ def test_a_failed_cleanup_is_retried_or_forgotten_only_as_the_cloud_confirms(cli
     with sessions() as db:
         assert usage(db, project.id).instances == 2
 
-    # retry for real: gone in the cloud, so the rows end and leave the quota
-    assert ops.post(f"/api/v1/orders/{order_id}/cleanup", json={"mode": "retry"}).status_code == 202
+    # retry for real, from the console's button: gone in the cloud, so the rows end and leave the quota
+    with sessions() as db, db.begin():
+        ops2 = make_user(db, settings, "ops2", Role.PLATFORM_OPERATOR)  # one TOTP code logs in once
+    console = portal_login(client_factory(), ops2)
+    page = console.get("/operator/cleanups")
+    assert page.status_code == 200 and f'id="cleanup-{order_id}"' in page.text
+    assert "2 ressource(s) restée(s)" in page.text
+    token = csrf_of(console, "/operator/cleanups")
+    r = console.post(f"/operator/cleanups/{order_id}", data={"mode": "forget", "csrf_token": token})
+    assert r.status_code == 422 and "Dites pourquoi" in r.text  # a reason is required to forget
+    r = console.post(f"/operator/cleanups/{order_id}", data={"mode": "retry", "csrf_token": token},
+                     follow_redirects=True)
+    assert r.status_code == 200 and "Nettoyage mis en file" in r.text
+    assert portal_login(client_factory(), world.people["member_b"]).get("/operator/cleanups").status_code == 403
     drain(rt)
     assert _rows(sessions, order_id) == {"app-1": (ResourceState.DELETED, "removed"),
                                          "app-2": (ResourceState.DELETED, "removed")}
     assert rt.provider.servers(tenant) == [] and ops.get("/api/v1/cleanups").json() == []
+    assert 'id="no-cleanups"' in console.get("/operator/cleanups").text
     assert ops.post(f"/api/v1/orders/{order_id}/cleanup", json={"mode": "retry"}).status_code == 409
     with sessions() as db:
         assert usage(db, project.id).instances == 0
@@ -97,7 +112,7 @@ def test_a_failed_cleanup_is_retried_or_forgotten_only_as_the_cloud_confirms(cli
         journal = [(e.action, e.actor_name, (e.details or {}).get("reason")) for e in db.scalars(
             select(AuditEvent).where(AuditEvent.action.like("order.cleanup_%")).order_by(AuditEvent.seq))]
     assert journal == [("order.cleanup_forget", "ops", "vu dans Horizon"), ("order.cleanup_retry", "ops", None),
-                       ("order.cleanup_retry", "ops", None)]
+                       ("order.cleanup_retry", "ops2", None)]
     rt.provider.close()  # type: ignore[attr-defined]
 
 
