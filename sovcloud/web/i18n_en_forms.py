@@ -67,4 +67,6 @@ MESSAGES: dict[str, str] = {
     "{max_digits} chiffres au plus.": "At most {max_digits} digits.",
     "{decimal_places} décimales au plus.": "At most {decimal_places} decimal places.",
     "Un nombre fini est attendu.": "A finite number is expected.",
+    "Le secret d'un jeton n'est montré qu'une fois : s'il est perdu, révoquez ce jeton et créez-en un autre.":
+        "A token's secret is shown only once: if it is lost, revoke this token and create another.",
 }

@@ -165,8 +165,9 @@ def test_account_token_secret_shown_once_then_revoked(client, world):
     portal_login(client, world.people["member_a"])
     token = csrf_of(client, "/account")
     r = client.post("/account/tokens", data={"name": "ci", "expires_in_days": "30",
-                                            "scope": f"project:{world.projects['a'].id}", "csrf_token": token})
-    assert r.status_code == 201 and "svc_" in r.text and r.headers["cache-control"] == "no-store"
+                                            "scope": f"project:{world.projects['a'].id}", "csrf_token": token},
+                    follow_redirects=True)  # POST-redirect-GET: tests/web/test_token_page.py
+    assert r.status_code == 200 and "svc_" in r.text and r.headers["cache-control"] == "no-store"
     page = client.get("/account")
     assert "ci" in page.text and 'value="svc_' not in page.text
     token_id = re.search(r"/account/tokens/([0-9a-f-]{36})/revoke", page.text)
