@@ -24,6 +24,8 @@ $(TSTAMP): $(STAMP) pyproject.toml tests/peers/oidc/package-lock.json
 		|| echo "chromium could not be installed: browser tests will skip (fail under CI=true)"
 	command -v pg_dump >/dev/null || (apt-get update -qq && apt-get install -y -qq postgresql-client) \
 		|| echo "postgresql-client could not be installed: sovcloud backup on PostgreSQL needs pg_dump"
+	command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils) \
+		|| echo "pdftotext could not be installed: the invoice PDF test will skip (fail under CI=true)"
 	touch $@
 
 install: $(STAMP)

@@ -145,6 +145,12 @@ class Settings(BaseSettings):
                                         "with the inventory (full pass).")
     expiry_interval_s: float = Field(default=5.0, gt=0, description="How often the end dates are swept (reminders "
                                      "sent, expired resources retired).")
+    billing_meter_interval_s: float = Field(default=300.0, gt=0, description="How often usage is metered from the "
+                                            "inventory's changes (billing).")
+    billing_close_day: int = Field(default=3, ge=1, le=28, description="Day of the month (Europe/Paris) from which "
+                                   "the previous month's invoices are issued by the monthly close.")
+    billing_close_interval_s: float = Field(default=3600.0, gt=0, description="How often the monthly close looks "
+                                            "for invoices to issue.")
     worker_heartbeat_s: float = Field(default=5.0, gt=0, description="How often a worker records that it is alive; "
                                       "three missed beats and /readyz reports it dead.")
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=30, description="Longest time each /readyz check "

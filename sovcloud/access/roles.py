@@ -63,6 +63,7 @@ class Permission(StrEnum):
     NOTICE_READ = "notice.read"  #: incident and maintenance notices concerning one's organisation
     NOTICE_PUBLISH = "notice.publish"  #: publish and update notices (platform)
     CHANNEL_MANAGE = "channel.manage"  #: an organisation's notice channels and their delivery log
+    BILLING_ISSUE = "billing.issue"  #: meter, issue, credit, settle invoices (finance only)
 
 
 P = Permission
@@ -71,7 +72,7 @@ _READ = {P.ORG_READ, P.PROJECT_READ, P.MEMBER_READ, P.QUOTA_READ, P.CATALOG_READ
          P.RESOURCE_READ, P.NOTICE_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_OPERATOR: frozenset(set(Permission) - {P.AUDIT_EXPORT, P.BILLING_READ}),
+    Role.PLATFORM_OPERATOR: frozenset(set(Permission) - {P.AUDIT_EXPORT, P.BILLING_READ, P.BILLING_ISSUE}),
     Role.SECURITY_OFFICER: frozenset(_READ | {P.USER_READ, P.USER_SUSPEND, P.AUDIT_READ, P.AUDIT_EXPORT,
                                               P.AUDIT_VERIFY, P.ALERT_READ}),
     Role.ORGANISATION_ADMIN: frozenset(_READ | {P.ORG_CREATE, P.ORG_UPDATE, P.PROJECT_CREATE, P.PROJECT_UPDATE,
@@ -79,7 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                                 P.AUDIT_EXPORT, P.ORDER_CREATE, P.ORDER_APPROVE,
                                                 P.RESOURCE_OPERATE, P.BILLING_READ, P.CHANNEL_MANAGE}),
     Role.FINANCE: frozenset({P.ORG_READ, P.PROJECT_READ, P.QUOTA_READ, P.CATALOG_READ, P.ORDER_READ,
-                             P.RESOURCE_READ, P.BILLING_READ, P.ORDER_APPROVE}),
+                             P.RESOURCE_READ, P.BILLING_READ, P.BILLING_ISSUE, P.ORDER_APPROVE}),
     Role.PROJECT_ADMIN: frozenset(_READ | {P.PROJECT_UPDATE, P.MEMBER_MANAGE, P.ORDER_CREATE, P.ORDER_APPROVE,
                                            P.RESOURCE_OPERATE, P.BILLING_READ}),
     Role.PROJECT_MEMBER: frozenset(_READ | {P.ORDER_CREATE, P.RESOURCE_OPERATE}),

@@ -28,6 +28,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     """(public routers, authenticated routers) of every context."""
     from sovcloud.access import api as access_api
     from sovcloud.audit import api as audit_api
+    from sovcloud.billing import api as billing_api
     from sovcloud.catalog import api as catalog_api
     from sovcloud.identity import api as identity_api
     from sovcloud.identity import sso_api
@@ -42,7 +43,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
                                    catalog_api.router, orders_api.router, inventory_api.router,
                                    supervision_api.router, resilience_api.router, sso_api.router,
-                                   provisioning_api.router, alerts_api.router, notices_api.router]
+                                   provisioning_api.router, alerts_api.router, notices_api.router,
+                                   billing_api.router]
 
 
 def _warm_up() -> None:

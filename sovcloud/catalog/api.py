@@ -128,7 +128,8 @@ def get_price_list(price_list_id: uuid.UUID, session: DbSession, actor: CurrentA
 @router.put("/price-lists/{price_list_id}/prices", response_model=PriceListRead)
 def set_prices(price_list_id: uuid.UUID, body: PricesIn, session: DbSession, actor: CurrentActor) -> PriceListRead:
     """Set prices of plans in a draft list (operators)."""
-    items = [pricing.PriceInput(p.plan_id, p.per_hour, p.per_gb_month) for p in body.prices]
+    items = [pricing.PriceInput(p.plan_id, p.per_hour, p.per_gb_month, p.per_hour_stopped, p.one_time_fee)
+             for p in body.prices]
     return PriceListRead.model_validate(pricing.set_prices(session, actor=actor, price_list_id=price_list_id,
                                                            prices=items))
 

@@ -187,11 +187,14 @@ def price_list_create(name: str, group: Annotated[str | None, typer.Option(help=
 
 @price_lists.command("set")
 def price_list_set(price_list: uuid.UUID, plan: Annotated[str, typer.Argument(help="offre/plan, ex. vm/s1.small")],
-                   per_hour: str = "0", per_gb_month: str = "0") -> None:
+                   per_hour: str = "0", per_gb_month: str = "0",
+                   per_hour_stopped: Annotated[str, typer.Option(help="€/h serveur arrêté (facturation)")] = "0",
+                   one_time_fee: Annotated[str, typer.Option(help="€ une fois, à la mise en service")] = "0") -> None:
     """Set one plan's price in a draft list."""
     with acting() as (session, _, actor):
         pricing.set_prices(session, actor=actor, price_list_id=price_list,
-                           prices=[pricing.PriceInput(_plan(session, plan), _money(per_hour), _money(per_gb_month))])
+                           prices=[pricing.PriceInput(_plan(session, plan), _money(per_hour), _money(per_gb_month),
+                                                      _money(per_hour_stopped), _money(one_time_fee))])
     console.print(f"Prix de {plan} enregistré.")
 
 

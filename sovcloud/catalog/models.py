@@ -140,6 +140,8 @@ class PriceList(IdMixin, Base):
     valid_until: Mapped[datetime | None] = mapped_column()  #: exclusive end; empty: until a new version
     published_at: Mapped[datetime | None] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    #: per cent taken off every invoice line rated from this list (0 to 100), e.g. a group's negotiated rate
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     group: Mapped[OrganisationGroup | None] = relationship(lazy="selectin")
     prices: Mapped[list[Price]] = relationship(back_populates="price_list", lazy="selectin",
                                                cascade="all, delete-orphan")
@@ -161,4 +163,8 @@ class Price(IdMixin, Base):
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_plans.id"), index=True)
     per_hour: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))  #: EUR per hour
     per_gb_month: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))  #: EUR per GB per month
+    #: EUR per hour while a server is stopped (its disks and its reservation, not its vCPUs); billing rule
+    per_hour_stopped: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
+    #: EUR charged once, in the month a resource of this plan is first billed
+    one_time_fee: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
     price_list: Mapped[PriceList] = relationship(back_populates="prices")

@@ -55,6 +55,8 @@ class PriceInput:
     plan_id: uuid.UUID
     per_hour: Decimal = Decimal(0)  #: EUR per hour
     per_gb_month: Decimal = Decimal(0)  #: EUR per GB-month
+    per_hour_stopped: Decimal = Decimal(0)  #: EUR per hour while stopped (billing rule)
+    one_time_fee: Decimal = Decimal(0)  #: EUR once, when first billed
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,8 @@ def create_price_list(session: Session, *, actor: Actor, name: str, group_id: uu
     version = (session.scalar(select(func.max(PriceList.version)).where(_same_group(group_id))) or 0) + 1
     price_list = PriceList(name=name, group_id=group_id, version=version, valid_from=valid_from,
                            valid_until=valid_until, status=PriceListStatus.DRAFT,
-                           prices=[Price(plan_id=p.plan_id, per_hour=p.per_hour, per_gb_month=p.per_gb_month)
+                           prices=[Price(plan_id=p.plan_id, per_hour=p.per_hour, per_gb_month=p.per_gb_month,
+                                         per_hour_stopped=p.per_hour_stopped, one_time_fee=p.one_time_fee)
                                    for p in (source.prices if source else [])])
     session.add(price_list)
     session.flush()
@@ -183,7 +186,11 @@ def set_prices(session: Session, *, actor: Actor, price_list_id: uuid.UUID,
             price_list.prices.append(row)
             existing[plan.id] = row
         row.per_hour, row.per_gb_month = per_hour, per_gb
-        changed[f"{plan.offering.code}/{plan.code}"] = {"per_hour": str(per_hour), "per_gb_month": str(per_gb)}
+        row.per_hour_stopped = _money(item.per_hour_stopped, "per_hour_stopped")
+        row.one_time_fee = _money(item.one_time_fee, "one_time_fee")
+        changed[f"{plan.offering.code}/{plan.code}"] = {
+            "per_hour": str(per_hour), "per_gb_month": str(per_gb), "per_hour_stopped": str(row.per_hour_stopped),
+            "one_time_fee": str(row.one_time_fee)}
     session.flush()
     if changed:
         audit.record(session, actor=actor, action="catalog.price_list.prices_set", target=price_list,

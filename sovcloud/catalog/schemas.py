@@ -125,6 +125,8 @@ class PriceIn(BaseModel):
     plan_id: uuid.UUID
     per_hour: Money = Decimal(0)
     per_gb_month: Money = Decimal(0)
+    per_hour_stopped: Money = Field(default=Decimal(0), description="EUR per hour while the server is stopped")
+    one_time_fee: Money = Field(default=Decimal(0), description="EUR charged once, when first billed")
 
 
 class PricesIn(BaseModel):

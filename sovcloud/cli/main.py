@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from sovcloud.audit.cli import app as audit_app
+from sovcloud.billing.cli import app as billing_app
 from sovcloud.catalog.cli import app as catalog_app
 from sovcloud.cli.common import Output, OutputOpt, console, render, set_credentials, unit_of_work
 from sovcloud.config import Settings, get_settings
@@ -63,6 +64,7 @@ app.add_typer(sites_app, name="site")
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(billing_app, name="billing")
 
 
 @app.command()

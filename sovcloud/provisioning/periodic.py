@@ -41,6 +41,7 @@ class Job:
 
 def jobs(rt: Runtime) -> list[Job]:
     """Every periodic job of a worker."""
+    from sovcloud.billing.close import close_month, meter_job
     from sovcloud.inventory.service import expiry_sweep
     from sovcloud.inventory.sync import reconcile
     from sovcloud.provisioning.reaper import reap
@@ -58,7 +59,10 @@ def jobs(rt: Runtime) -> list[Job]:
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
                 lambda: heartbeats.forget_dead(rt.sessions)),
             Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt)),
-            Job("notice-deliveries", settings.delivery_interval_s, lambda: deliver(rt.sessions, settings))]
+            Job("notice-deliveries", settings.delivery_interval_s, lambda: deliver(rt.sessions, settings)),
+            Job("billing-meter", settings.billing_meter_interval_s, lambda: meter_job(rt.sessions)),
+            Job("billing-close", settings.billing_close_interval_s,
+                lambda: close_month(rt.sessions, close_day=settings.billing_close_day))]
 
 
 def run_round(rt: Runtime, job: Job) -> bool:

@@ -49,11 +49,21 @@ class Project(IdMixin, Base):
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))  #: display name, unique in its organisation
     description: Mapped[str] = mapped_column(String(2000), default="")
+    #: the State's budget imputation the project is billed to (LOLF programme, BOP, UO, free cost centre)
+    lolf_programme: Mapped[str] = mapped_column(String(10), default="")
+    bop: Mapped[str] = mapped_column(String(40), default="")
+    uo: Mapped[str] = mapped_column(String(40), default="")
+    cost_centre: Mapped[str] = mapped_column(String(40), default="")
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def scope(self) -> Scope:
         return Scope(org_path=self.organisation.path, project_id=self.id)
+
+    @property
+    def budget_code(self) -> str:
+        """The imputation as one code, "programme/BOP/UO/centre" (empty parts kept)."""
+        return "/".join((self.lolf_programme, self.bop, self.uo, self.cost_centre)).strip("/")
 
 
 class Membership(IdMixin, Base):

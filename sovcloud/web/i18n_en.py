@@ -1,6 +1,7 @@
 """English text of the portal's French messages (the French text is the key)."""
 
 from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
+from sovcloud.web.i18n_en_billing import MESSAGES as _BILLING
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
 from sovcloud.web.i18n_en_forms import MESSAGES as _FORMS
 from sovcloud.web.i18n_en_health import MESSAGES as _HEALTH
@@ -191,5 +192,5 @@ MESSAGES: dict[str, str] = {
 }
 
 MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE, **_IDENTITY,
-                                   **_SUPERVISION}.items()
+                                   **_SUPERVISION, **_BILLING}.items()
                  if k not in MESSAGES})
