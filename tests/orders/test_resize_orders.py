@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import update
 
 from sovcloud.provisioning.reaper import drain
+from tests.core.test_cli import cli  # noqa: F401  (the CLI fixture)
 from tests.factories import actor_for, login
 
 
@@ -113,3 +114,17 @@ def test_a_refused_or_failed_resize_changes_nothing_and_releases_its_reservation
     r = approver.post(f"/api/v1/orders/{order['id']}/decision", json={"decision": "approve"})
     assert r.status_code == 409 and "n'est pas disponible" in r.json()["detail"]
     assert agent.get(f"/api/v1/orders/{order['id']}").json()["status"] == "pending_approval"
+
+
+def test_the_cli_orders_a_resize_through_the_same_service(cli, client, world, catalog, runtime, sessions,  # noqa: F811
+                                                          settings):
+    from tests.core.test_cli import _token
+
+    login(client, world.people["member_a"])
+    server = _server(client, world, catalog, runtime)
+    member = _token(sessions, settings, world.people["member_a"], project_id=world.projects["a"].id)
+    r = cli("--token", member, "resource", "resize", server["id"], "--plan", str(catalog["vm/m1.2xlarge"]))
+    assert r.exit_code == 0 and "pending_approval" in r.output and "313.90" in r.output, r.output
+    assert "Coût modéré" in r.output
+    again = cli("--token", member, "resource", "resize", server["id"], "--plan", str(catalog["vm/s1.medium"]))
+    assert again.exit_code == 1 and "déjà demandé" in again.output

@@ -165,4 +165,5 @@ def test_axe_finds_no_violation_on_ordering_pages(browser, cloud_server, world, 
                  f"/resources/{resource}", "/notifications", "/"]) == {}
     assert _axe(browser, cloud_server, chef, ["/approvals"]) == {}
     assert _axe(browser, cloud_server, world.people["operator"],
-                ["/operator", "/operator/rules", "/operator/catalogue", "/orders?scope=all"]) == {}
+                ["/operator", "/operator/rules", "/operator/catalogue", "/operator/cleanups",
+                 "/orders?scope=all"]) == {}
