@@ -226,3 +226,32 @@ def list_rules(session: Session, *, actor: Actor) -> list[AlertRule]:
     """
     authorize(actor, Permission.ALERT_READ)
     return list(session.scalars(select(AlertRule).order_by(AlertRule.name)))
+
+
+#: a starting set an operator may install (``sovcloud alerts seed``), then tune: data, not code paths
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {"name": "Site indisponible", "kind": AlertKind.SITE_DOWN, "params": {}, "severity": Severity.CRITICAL},
+    {"name": "Hyperviseur indisponible", "kind": AlertKind.HYPERVISOR_DOWN, "params": {},
+     "severity": Severity.MAJOR},
+    {"name": "Capacité vCPU d'un site", "kind": AlertKind.SITE_CAPACITY, "params": {"percent": 85},
+     "severity": Severity.MAJOR},
+    {"name": "Étape bloquée", "kind": AlertKind.STEP_STUCK, "params": {"minutes": 30}, "severity": Severity.MAJOR},
+    {"name": "Échecs de commandes", "kind": AlertKind.ORDER_FAILURE_RATE, "params": {"percent": 20},
+     "severity": Severity.MAJOR},
+    {"name": "Worker muet", "kind": AlertKind.WORKER_HEARTBEAT, "params": {}, "severity": Severity.CRITICAL},
+    {"name": "Chaîne d'audit rompue", "kind": AlertKind.AUDIT_CHAIN, "params": {}, "severity": Severity.CRITICAL},
+    {"name": "Dérive de l'inventaire", "kind": AlertKind.DRIFT, "params": {}, "severity": Severity.MINOR},
+    {"name": "Quota d'organisation", "kind": AlertKind.ORG_QUOTA, "params": {"percent": 90},
+     "severity": Severity.MINOR},
+]
+
+
+def seed_rules(session: Session, *, actor: Actor) -> list[AlertRule]:
+    """Install the default rules not yet present (by name); the ones added.
+
+    Raises:
+        PermissionDenied: the actor may not manage alerts.
+    """
+    authorize(actor, Permission.ALERT_MANAGE)
+    present = set(session.scalars(select(AlertRule.name)))
+    return [create_rule(session, actor=actor, **rule) for rule in DEFAULT_RULES if rule["name"] not in present]

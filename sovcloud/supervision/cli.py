@@ -80,3 +80,10 @@ def rule_remove(rule: uuid.UUID) -> None:
     """Remove a rule (its alerts stay in the history)."""
     with acting() as (session, _, actor):
         alerts_rules.delete_rule(session, actor=actor, rule_id=rule)
+
+
+@app.command("seed")
+def seed(output: OutputOpt = Output.table) -> None:
+    """Install the default alert rules that are not there yet (by name)."""
+    with acting() as (session, _, actor):
+        render([_rule_row(r) for r in alerts_rules.seed_rules(session, actor=actor)], output)

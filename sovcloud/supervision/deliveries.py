@@ -88,8 +88,9 @@ def _send_email(settings: Settings, recipients: list[str], payload: dict[str, An
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = ", ".join(recipients)
-    message["Subject"] = (f"[sovcloud] {KIND_LABELS.get(payload['kind'], payload['kind'])} "
-                          f"{payload['severity']} : {payload['title']}")
+    title = " ".join(str(payload["title"]).split())  # one line: no header injection through a title
+    kind = KIND_LABELS.get(payload["kind"], payload["kind"])
+    message["Subject"] = f"[sovcloud] {kind} {payload['severity']} : {title}"
     message["X-Sovcloud-Notice"] = payload["notice_id"]
     message.set_content(_text(payload))
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.delivery_timeout_s) as smtp:

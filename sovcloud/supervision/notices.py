@@ -159,7 +159,8 @@ def visible(session: Session, *, actor: Actor, open_only: bool = False, limit: i
     Raises:
         PermissionDenied: the actor may read no notice.
     """
-    if not any(Permission.NOTICE_READ in g.permissions for g in actor.grants):
+    if (actor.needs_mfa and not actor.mfa_verified) or not any(
+            Permission.NOTICE_READ in g.permissions for g in actor.grants):
         raise PermissionDenied("Vous n'avez pas le droit « notice.read ».", permission="notice.read")
     query = select(Notice).order_by(Notice.closed_at.is_not(None), Notice.created_at.desc())
     if open_only:

@@ -68,7 +68,7 @@ def _axe(page: Any) -> list[str]:
 
 
 @pytest.mark.browser
-def test_operator_acknowledges_a_site_down_alert_in_the_browser(browser, live_server, sessions, world, rt):
+def test_operator_acknowledges_a_site_down_alert_in_the_browser(sqlite_only, browser, live_server, sessions, world, rt):
     _site_rule(sessions, world, organisation_ids=[world.orgs["B"].id])
     rt.provider.faults.site_down("site-b")
     assert evaluation_round(rt).raised == ["Site indisponible|site:site-b"]

@@ -31,7 +31,7 @@ def procs(settings):  # type: ignore[no-untyped-def]
     dispatch.set_dispatcher(None)
 
 
-def test_two_workers_evaluate_once_per_period_and_raise_one_alert(sessions, world, settings, procs):
+def test_two_workers_evaluate_once_per_period_and_raise_one_alert(postgresql_only, sessions, world, settings, procs):
     from sovcloud.provisioning.runtime import make_provider
 
     provider = make_provider(settings)
