@@ -61,7 +61,13 @@ def _derive(session: Session, resource_ids: list[uuid.UUID] | None = None) -> in
         stale = stale.where(UsageInterval.resource_id.in_(resource_ids))
     session.execute(delete(UsageInterval).where(UsageInterval.id.in_(stale)).execution_options(
         synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    written = int(result.rowcount if result.rowcount is not None else -1)  # type: ignore[attr-defined]
+    if written < 0:  # psycopg does not count an INSERT … SELECT … ON CONFLICT
+        counted = select(func.count()).select_from(UsageInterval)
+        if resource_ids is not None:
+            counted = counted.where(UsageInterval.resource_id.in_(resource_ids))
+        written = int(session.scalar(counted) or 0)
+    return written
 
 
 def meter(session: Session, *, resource_ids: list[uuid.UUID] | None = None, compare: bool = True) -> MeterReport:

@@ -143,7 +143,8 @@ _LINE_FIELDS = ("position", "category", "project_id", "project_name", "budget_co
 
 
 def _store(session: Session, actor: Actor, *, organisation_id: uuid.UUID, period: str, kind: DocumentKind,
-           lines: list[Line], number: str, credits_id: uuid.UUID | None = None, reason: str = "") -> Invoice:
+           lines: list[Line], number: str, credits_id: uuid.UUID | None = None, reason: str = "",
+           load_lines: bool = True) -> Invoice:
     invoice = Invoice(id=uuid.uuid4(), organisation_id=organisation_id, kind=kind, period=period, number=number,
                       status=InvoiceStatus.ISSUED, credits_id=credits_id, reason=reason, currency="EUR",
                       total=sum((ln.amount for ln in lines), Decimal("0.00")), issued_at=now(),
@@ -156,7 +157,10 @@ def _store(session: Session, actor: Actor, *, organisation_id: uuid.UUID, period
     guard.allow_lines(session, invoice.id)
     if rows:  # in bulk: a month of a large ministry is thousands of lines
         session.execute(LINES.insert(), rows)
-    session.refresh(invoice, ["lines"])
+    if load_lines:
+        session.refresh(invoice, ["lines"])
+    else:  # loaded on first use, in this session (a month's close would hold every line in memory)
+        session.expire(invoice, ["lines"])
     return invoice
 
 
@@ -188,9 +192,9 @@ def issue_invoice(session: Session, *, actor: Actor, organisation_id: uuid.UUID,
 
 
 def _issue(session: Session, actor: Actor, org_id: uuid.UUID, period: Month, lines: list[Line],
-           counter: NumberCounter) -> Invoice:
+           counter: NumberCounter, load_lines: bool = True) -> Invoice:
     invoice = _store(session, actor, organisation_id=org_id, period=str(period), kind=DocumentKind.INVOICE,
-                     lines=lines, number=numbering.take(counter))
+                     lines=lines, number=numbering.take(counter), load_lines=load_lines)
     audit.record(session, actor=actor, action="billing.invoice_issued", target=invoice, organisation_id=org_id,
                  details={"number": invoice.number, "period": invoice.period, "total": str(invoice.total),
                           "hash": invoice.content_hash, "lines": len(lines)})
@@ -220,7 +224,7 @@ def issue_month(session: Session, *, actor: Actor, month: str,
     for org in todo:
         lines = rated[org.id].lines + regularisations(session, org.id, period)
         if lines:
-            issued.append(_issue(session, actor, org.id, period, lines, counter))
+            issued.append(_issue(session, actor, org.id, period, lines, counter, load_lines=False))
     return issued
 
 
