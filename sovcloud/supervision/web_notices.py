@@ -4,6 +4,8 @@ channels and delivery log (/organisations/{id}/channels)."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +19,11 @@ from starlette.responses import Response
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission
 from sovcloud.access.service import authorize, scoped
+from sovcloud.api.deps import SESSION_COOKIE
 from sovcloud.db import transaction
 from sovcloud.errors import DomainError, ValidationFailed
+from sovcloud.identity.sessions import digest
+from sovcloud.identity.totp import SecretBox
 from sovcloud.logs import get_logger
 from sovcloud.supervision import alerts, notices, notices_channels
 from sovcloud.supervision.alerts_rules import Severity
@@ -26,7 +31,7 @@ from sovcloud.supervision.notices_kinds import STATUSES, NoticeKind
 from sovcloud.supervision.web_alerts import SEVERITY_BADGES, SEVERITY_LABELS
 from sovcloud.tenancy.models import Organisation
 from sovcloud.web import forms
-from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, templates
+from sovcloud.web.common import PortalRoute, acting, parse_id, redirect, render, settings_of, templates
 from sovcloud.web.i18n import DISPLAY_ZONE
 
 router = APIRouter(route_class=PortalRoute)
@@ -207,7 +212,55 @@ def add_channel(request: Request, organisation_id: str, channel: Annotated[str, 
                               values={"channel": channel, "recipients": recipients, "url": url})
     if made.secret is None:
         return redirect(request, f"/organisations/{org_id}/channels?done=channel_created")
-    return _channels_page(request, org_id, secret=made.secret, done=DONE["channel_created"])
+    # POST-redirect-GET: the channel is stored; its secret is shown by the next page, once (a reload posts
+    # nothing). Only the channel's id travels, sealed, bound to the session, for two minutes, to that one path
+    path = f"/organisations/{org_id}/channels/issued"
+    sealed = _box(request).seal(json.dumps({"channel": str(made.channel.id), "until": time.time() + ISSUED_TTL_S,
+                                            "session": digest(request.cookies.get(SESSION_COOKIE, ""))}))
+    response = redirect(request, path)
+    response.set_cookie(ISSUED_COOKIE, sealed, max_age=ISSUED_TTL_S, path=path, httponly=True,
+                        secure=settings_of(request).cookie_secure, samesite="strict")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+ISSUED_COOKIE = "sc_issued_webhook"
+ISSUED_TTL_S = 120
+
+
+def _box(request: Request) -> SecretBox:
+    return SecretBox(settings_of(request).secret_key.get_secret_value() + ":issued-webhook")
+
+
+def _issued_channel(request: Request) -> str | None:
+    try:
+        found = json.loads(_box(request).open(request.cookies.get(ISSUED_COOKIE, "")))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(found, dict) or float(found.get("until", 0)) <= time.time():
+        return None
+    if found.get("session") != digest(request.cookies.get(SESSION_COOKIE, "")):
+        return None
+    return str(found.get("channel"))
+
+
+@router.get("/organisations/{organisation_id}/channels/issued")
+def issued_secret(request: Request, organisation_id: str) -> Response:
+    """The signing secret of the webhook just added, shown this once; afterwards, the channels page."""
+    org_id = parse_id(organisation_id)
+    wanted = _issued_channel(request)
+    with acting(request) as (session, actor):
+        mine = [c.id for c in notices_channels.list_channels(session, actor=actor, organisation_id=org_id)
+                if str(c.id) == wanted and c.channel == "webhook"]
+    if mine:
+        response = _channels_page(request, org_id, done=DONE["channel_created"],
+                                  secret=notices_channels.webhook_secret(settings_of(request), mine[0]))
+    else:
+        response = redirect(request, f"/organisations/{org_id}/channels")
+    response.delete_cookie(ISSUED_COOKIE, path=f"/organisations/{org_id}/channels/issued", httponly=True,
+                           secure=settings_of(request).cookie_secure, samesite="strict")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.post("/organisations/{organisation_id}/channels/{channel_id}/delete")

@@ -24,11 +24,16 @@ def test_publish_from_an_alert_banner_and_channels(client_factory, sessions, set
     page = ops.get(f"/operator/notices?alert_id={alert_id}").text
     assert 'value="Site site-b indisponible."' in page  # prefilled from the alert
     token = csrf_of(b, f"/organisations/{world.orgs['B'].id}/channels")
-    r = b.post(f"/organisations/{world.orgs['B'].id}/channels", data={
-        "channel": "webhook", "severities": ["critical"], "url": receiver.url("/ok/portal"), "csrf_token": token})
-    assert r.status_code == 200 and 'id="webhook-secret"' in r.text
-    secret = r.text.split('id="webhook-secret" readonly value="', 1)[1].split('"', 1)[0]
-    assert secret.startswith("whsec_") and secret not in b.get(f"/organisations/{world.orgs['B'].id}/channels").text
+    channels = f"/organisations/{world.orgs['B'].id}/channels"
+    r = b.post(channels, data={"channel": "webhook", "severities": ["critical"], "url": receiver.url("/ok/portal"),
+                               "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{channels}/issued"  # POST-redirect-GET
+    shown = b.get(f"{channels}/issued")
+    assert shown.status_code == 200 and 'id="webhook-secret"' in shown.text
+    secret = shown.text.split('id="webhook-secret" readonly value="', 1)[1].split('"', 1)[0]
+    assert secret.startswith("whsec_") and secret not in b.get(channels).text
+    again = b.get(f"{channels}/issued", follow_redirects=False)  # shown once: a reload shows it no more
+    assert again.status_code == 303 and secret not in again.text
     token = csrf_of(ops, "/operator/notices")
     r = ops.post("/operator/notices", data={"kind": "incident", "title": "Site B indisponible", "body": "Coupure.",
                                             "severity": "critical", "alert_id": alert_id,
