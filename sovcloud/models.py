@@ -1,5 +1,6 @@
 """Imports every context's tables so ``Base.metadata`` is complete (for Alembic and the tests)."""
 
+import sovcloud.applications.models  # applications, homologation
 import sovcloud.billing.models  # usage, invoices
 import sovcloud.catalog.models  # catalogue tables
 import sovcloud.inventory.models

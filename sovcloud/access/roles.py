@@ -64,32 +64,40 @@ class Permission(StrEnum):
     NOTICE_PUBLISH = "notice.publish"  #: publish and update notices (platform)
     CHANNEL_MANAGE = "channel.manage"  #: an organisation's notice channels and their delivery log
     BILLING_ISSUE = "billing.issue"  #: meter, issue, credit, settle invoices (finance only)
+    APPLICATION_READ = "application.read"
+    APPLICATION_MANAGE = "application.manage"
+    HOMOLOGATION_DECIDE = "homologation.decide"  #: record the homologation authority's decision
+    CONFORMITY_REVIEW = "conformity.review"  #: give the verdict on a conformity check
 
 
 P = Permission
 
 _READ = {P.ORG_READ, P.PROJECT_READ, P.MEMBER_READ, P.QUOTA_READ, P.CATALOG_READ, P.ORDER_READ,
-         P.RESOURCE_READ, P.NOTICE_READ}
+         P.RESOURCE_READ, P.NOTICE_READ, P.APPLICATION_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.PLATFORM_OPERATOR: frozenset(set(Permission) - {P.AUDIT_EXPORT, P.BILLING_READ, P.BILLING_ISSUE}),
+    Role.PLATFORM_OPERATOR: frozenset(set(Permission) - {P.AUDIT_EXPORT, P.BILLING_READ, P.BILLING_ISSUE,
+                                                         P.HOMOLOGATION_DECIDE}),
     Role.SECURITY_OFFICER: frozenset(_READ | {P.USER_READ, P.USER_SUSPEND, P.AUDIT_READ, P.AUDIT_EXPORT,
-                                              P.AUDIT_VERIFY, P.ALERT_READ}),
+                                              P.AUDIT_VERIFY, P.ALERT_READ, P.HOMOLOGATION_DECIDE,
+                                              P.CONFORMITY_REVIEW}),
     Role.ORGANISATION_ADMIN: frozenset(_READ | {P.ORG_CREATE, P.ORG_UPDATE, P.PROJECT_CREATE, P.PROJECT_UPDATE,
                                                 P.MEMBER_MANAGE, P.QUOTA_MANAGE, P.USER_READ, P.AUDIT_READ,
                                                 P.AUDIT_EXPORT, P.ORDER_CREATE, P.ORDER_APPROVE,
-                                                P.RESOURCE_OPERATE, P.BILLING_READ, P.CHANNEL_MANAGE}),
+                                                P.RESOURCE_OPERATE, P.BILLING_READ, P.CHANNEL_MANAGE,
+                                                P.APPLICATION_MANAGE}),
     Role.FINANCE: frozenset({P.ORG_READ, P.PROJECT_READ, P.QUOTA_READ, P.CATALOG_READ, P.ORDER_READ,
-                             P.RESOURCE_READ, P.BILLING_READ, P.BILLING_ISSUE, P.ORDER_APPROVE}),
+                             P.RESOURCE_READ, P.BILLING_READ, P.BILLING_ISSUE, P.ORDER_APPROVE,
+                             P.APPLICATION_READ}),
     Role.PROJECT_ADMIN: frozenset(_READ | {P.PROJECT_UPDATE, P.MEMBER_MANAGE, P.ORDER_CREATE, P.ORDER_APPROVE,
-                                           P.RESOURCE_OPERATE, P.BILLING_READ}),
+                                           P.RESOURCE_OPERATE, P.BILLING_READ, P.APPLICATION_MANAGE}),
     Role.PROJECT_MEMBER: frozenset(_READ | {P.ORDER_CREATE, P.RESOURCE_OPERATE}),
     Role.VIEWER: frozenset(_READ),
 }
 
 ROLE_LEVELS: dict[Role, frozenset[Level]] = {
     Role.PLATFORM_OPERATOR: frozenset({Level.PLATFORM}),
-    Role.SECURITY_OFFICER: frozenset({Level.PLATFORM}),
+    Role.SECURITY_OFFICER: frozenset({Level.PLATFORM, Level.ORGANISATION}),  #: an organisation's own, too
     Role.ORGANISATION_ADMIN: frozenset({Level.ORGANISATION}),
     Role.FINANCE: frozenset({Level.PLATFORM, Level.ORGANISATION}),
     Role.PROJECT_ADMIN: frozenset({Level.PROJECT}),

@@ -27,6 +27,7 @@ API_PREFIX = "/api/v1"
 def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     """(public routers, authenticated routers) of every context."""
     from sovcloud.access import api as access_api
+    from sovcloud.applications import api as applications_api
     from sovcloud.audit import api as audit_api
     from sovcloud.billing import api as billing_api
     from sovcloud.catalog import api as catalog_api
@@ -44,7 +45,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
                                    catalog_api.router, orders_api.router, inventory_api.router,
                                    supervision_api.router, resilience_api.router, sso_api.router,
                                    provisioning_api.router, alerts_api.router, notices_api.router,
-                                   billing_api.router]
+                                   billing_api.router, applications_api.router]
 
 
 def _warm_up() -> None:

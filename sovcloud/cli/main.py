@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from sovcloud.applications.cli import app as applications_app
 from sovcloud.audit.cli import app as audit_app
 from sovcloud.billing.cli import app as billing_app
 from sovcloud.catalog.cli import app as catalog_app
@@ -65,6 +66,7 @@ app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(billing_app, name="billing")
+app.add_typer(applications_app, name="app")
 
 
 @app.command()

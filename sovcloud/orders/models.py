@@ -45,6 +45,9 @@ class Order(IdMixin, Base):
     approver_role: Mapped[str | None] = mapped_column(String(40))
     approvals_required: Mapped[int] = mapped_column(default=0)
     failure_reason: Mapped[str | None] = mapped_column(String(1000))
+    #: the application environment the order is for (its project's): the homologation gate looks at it
+    application_environment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("application_environments.id"), index=True)
     # quota reserved while the order is live (copied from the items' footprints at submission)
     vcpus: Mapped[int] = mapped_column(default=0)
     ram_mb: Mapped[int] = mapped_column(default=0)

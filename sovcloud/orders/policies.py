@@ -37,6 +37,9 @@ class OrderFacts:
     organisation_path: str
     offering_kinds: frozenset[str]
     headroom_pct: float  #: smallest % of any project quota left after this order
+    environment_kind: str | None = None  #: the application environment the order is for, if it names one
+    homologation_valid: bool = True  #: its application holds a homologation in force (True without environment)
+    homologation_explanation: str = ""  #: why not, in French
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class RuleConditions(BaseModel):
         default=None, min_length=1, max_length=20)
     max_quota_headroom_pct: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False,
                                                  description="Fires when less than this % of a quota is left")
+    production_without_homologation: bool | None = Field(
+        default=None, description="true: fires for an order for an application's production environment when the "
+                                  "application has no homologation in force (expired, refused, in progress, none)")
 
     def stored(self) -> dict[str, Any]:
         """The JSON form kept on the rule (only the conditions that were given)."""
@@ -84,7 +90,8 @@ class RuleConditions(BaseModel):
 #: French names of the conditions, for messages
 CONDITION_LABELS = {"min_monthly_cost": "coût mensuel minimal", "classifications": "classifications",
                     "sites": "sites", "organisation_ids": "organisations", "offering_kinds": "types d'offre",
-                    "max_quota_headroom_pct": "marge de quota maximale (%)"}
+                    "max_quota_headroom_pct": "marge de quota maximale (%)",
+                    "production_without_homologation": "production sans homologation valide"}
 
 
 CONDITIONS = frozenset(RuleConditions.model_fields)
@@ -143,6 +150,10 @@ def _matches(conditions: RuleConditions, facts: OrderFacts) -> list[str] | None:
         if facts.headroom_pct >= limit:
             return None
         why.append(f"il resterait {facts.headroom_pct:.0f} % du quota (< {limit:.0f} %)")
+    if conditions.production_without_homologation:
+        if facts.environment_kind != "production" or facts.homologation_valid:
+            return None
+        why.append(facts.homologation_explanation or "production sans homologation valide")
     return why
 
 
@@ -267,6 +278,8 @@ def list_rules(session: Session, *, actor: Actor) -> list[ApprovalRule]:
 
 
 DEFAULT_RULES: list[dict[str, Any]] = [
+    {"name": "Production sans homologation", "position": 5, "outcome": RuleOutcome.REJECT,
+     "conditions": {"production_without_homologation": True}},
     {"name": "Données restreintes", "position": 10, "outcome": RuleOutcome.REQUIRE_APPROVAL,
      "conditions": {"classifications": ["restricted"]}, "approver_role": "organisation_admin",
      "approvals_required": 2},

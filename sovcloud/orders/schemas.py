@@ -31,6 +31,9 @@ class OrderCreate(BaseModel):
                                         description="An active site's name (GET /sites), or none for any")
     end_date: AwareDatetime | None = Field(default=None, description="Resources are retired after this (with offset)")
     submit: bool = Field(default=True, description="Submit at once (false keeps a draft)")
+    application_environment_id: uuid.UUID | None = Field(
+        default=None, description="The application environment (of the order's project) the order is for: a "
+                                  "production environment needs a homologation in force")
 
 
 class ItemOutcomeRead(BaseModel):
@@ -91,6 +94,8 @@ class OrderRead(BaseModel):
     approver_role: str | None
     approvals_required: int
     failure_reason: str | None
+    application_environment_id: uuid.UUID | None = Field(default=None,
+                                                         description="Application environment the order is for")
     created_at: datetime
     submitted_at: datetime | None
     decided_at: datetime | None

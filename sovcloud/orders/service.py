@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from sovcloud import audit
 from sovcloud.access.actor import Actor
 from sovcloud.access.roles import Permission, Role
 from sovcloud.access.service import allows, authorize, grant_covers, scoped, tenant_filter
+from sovcloud.applications import gate
 from sovcloud.catalog.parameters import parse_parameters
 from sovcloud.catalog.pricing import orderable_plan
 from sovcloud.clock import now
@@ -57,8 +59,10 @@ class ItemIn:
 
 def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items: list[ItemIn], title: str = "",
                  classification: Classification = Classification.STANDARD, site_preference: str | None = None,
-                 end_date: datetime | None = None, submit: bool = True) -> Order:
-    """Record an order (and by default submit it at once).
+                 end_date: datetime | None = None, submit: bool = True,
+                 application_environment_id: uuid.UUID | None = None) -> Order:
+    """Record an order (and by default submit it at once), for an application environment of its project
+    when ``application_environment_id`` is given (the homologation gate of the policy looks at it).
 
     Raises:
         NotFound: the project (or a plan) is not visible.
@@ -79,6 +83,9 @@ def create_order(session: Session, *, actor: Actor, project_id: uuid.UUID, items
     order = Order(project_id=project.id, project=project, requester_id=actor.user_id, requester_name=actor.username,
                   title=title.strip() or items[0].name, classification=Classification(classification),
                   site_preference=site_preference, end_date=end_date, status=OrderStatus.DRAFT)
+    if application_environment_id is not None:
+        order.application_environment_id = gate.environment_in_project(
+            session, environment_id=application_environment_id, project_id=project.id).id
     for position, item in enumerate(items):
         if not 1 <= item.count <= MAX_COUNT:
             raise ValidationFailed(f"Quantité entre 1 et {MAX_COUNT}.", field=f"items.{position}.count")
@@ -170,6 +177,10 @@ def _submit(session: Session, actor: Actor, order: Order) -> Order:
 def apply_policy(session: Session, actor: Actor, order: Order, facts: policies.OrderFacts) -> None:
     """Let the approval policy decide on a submitted order: approve it (provisioning starts), refuse it, or
     make it wait for its approvers (who are told)."""
+    held = gate.facts_for(session, order.application_environment_id)  # the homologation gate's facts
+    facts = dataclasses.replace(facts, environment_kind=held.environment_kind,
+                                homologation_valid=held.homologation_valid,
+                                homologation_explanation=held.explanation)
     verdict = policies.evaluate(session, facts)
     order.rule_name, order.rule_reason = verdict.rule_name, verdict.reason
     policy = Actor.system(POLICY_ACTOR, request_id=actor.request_id)  # the policy decides, not the requester

@@ -52,10 +52,17 @@ def jobs(rt: Runtime) -> list[Job]:
         with transaction(rt.sessions) as session:
             return expiry_sweep(session)
 
+    def homologations() -> object:
+        from sovcloud.applications.homologation import send_reminders
+
+        with transaction(rt.sessions) as session:
+            return send_reminders(session)
+
     settings = rt.settings
     return [Job("reaper", settings.reaper_interval_s, lambda: reap(rt)),
             Job("expiry-sweep", settings.expiry_interval_s, sweep),
             Job("reconcile", settings.reconcile_interval_s, lambda: reconcile(rt)),
+            Job("homologation-reminders", settings.expiry_interval_s, homologations),
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
                 lambda: heartbeats.forget_dead(rt.sessions)),
             Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt)),

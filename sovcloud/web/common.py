@@ -141,7 +141,10 @@ def navigation(request: Request, actor: Actor | None) -> list[tuple[str, str]]:
     items += [("/orders", "Commandes")]
     if holds(actor, Permission.ORDER_APPROVE):
         items.append(("/approvals", "Approbations"))
-    items += [("/resources", "Ressources"), ("/organisations", "Organisations")]
+    items.append(("/resources", "Ressources"))
+    if holds(actor, Permission.APPLICATION_READ):
+        items.append(("/applications", "Applications"))
+    items.append(("/organisations", "Organisations"))
     if holds(actor, Permission.AUDIT_READ):
         items.append(("/audit", "Journal d'audit"))
     if actor.is_platform_wide and holds(actor, Permission.CAPACITY_READ):

@@ -1,5 +1,6 @@
 """English text of the portal's French messages (the French text is the key)."""
 
+from sovcloud.web.i18n_en_apps import MESSAGES as _APPS
 from sovcloud.web.i18n_en_audit import MESSAGES as _AUDIT
 from sovcloud.web.i18n_en_billing import MESSAGES as _BILLING
 from sovcloud.web.i18n_en_cloud import MESSAGES as _CLOUD
@@ -192,5 +193,5 @@ MESSAGES: dict[str, str] = {
 }
 
 MESSAGES.update({k: v for k, v in {**_CLOUD, **_FORMS, **_AUDIT, **_HEALTH, **_RESILIENCE, **_IDENTITY,
-                                   **_SUPERVISION, **_BILLING}.items()
+                                   **_SUPERVISION, **_BILLING, **_APPS}.items()
                  if k not in MESSAGES})

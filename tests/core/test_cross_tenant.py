@@ -22,6 +22,7 @@ from sovcloud.orders import service as orders
 from sovcloud.orders.models import ApprovalRule
 from sovcloud.orders.policies import seed_rules
 from sovcloud.tenancy.models import Membership, Organisation, Project
+from tests.applications.objects import application_objects
 from tests.factories import SYSTEM, actor_for, login
 from tests.supervision.factories import supervision_objects
 
@@ -50,7 +51,8 @@ def catalog_objects(db, org) -> dict[str, str]:  # type: ignore[no-untyped-def]
     db.add(resource)
     db.flush()
     rule = db.scalar(select(ApprovalRule.id).limit(1))
-    return {"offering_id": str(offering.id), "plan_id": str(plan.id), "group_id": str(group.id),
+    apps = application_objects(db, project, str(offering.id), str(resource.id))
+    return {**apps, "offering_id": str(offering.id), "plan_id": str(plan.id), "group_id": str(group.id),
             "price_list_id": str(price_list.id), "order_id": str(order.id), "resource_id": str(resource.id),
             "rule_id": str(rule)}
 
@@ -111,6 +113,8 @@ def sample(schema: dict[str, Any], spec: dict[str, Any], ids: dict[str, str], na
         return False
     if schema.get("format") == "date-time":
         return "2030-01-01T00:00:00+00:00"
+    if schema.get("format") == "date":
+        return "2030-01-01"
     if schema.get("format") == "uuid":
         return ids.get(name, str(uuid.uuid4()))
     if name == "email":
