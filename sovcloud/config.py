@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     step_lease_s: float = Field(default=60.0, gt=0, description="How long a worker holds a step before the "
                                 "reaper may give it to another.")
     reaper_interval_s: float = Field(default=5.0, gt=0, description="How often a worker looks for stale steps.")
+    capacity_interval_s: float = Field(default=60.0, gt=0, description="How often a worker asks the provider "
+                                       "what each site can still hold (capacity reservations check against it).")
     reconcile_interval_s: float = Field(default=60.0, gt=0, description="How often a worker compares the cloud "
                                         "with the inventory (full pass).")
     expiry_interval_s: float = Field(default=5.0, gt=0, description="How often the end dates are swept (reminders "

@@ -13,7 +13,11 @@ from sovcloud.access.actor import Actor
 from sovcloud.orders.choices import LABELS_FR, TRANSITIONS, OrderStatus
 from sovcloud.orders.errors import InvalidTransition
 from sovcloud.orders.models import Order
+from sovcloud.resilience import reservations
 from sovcloud.supervision.notifications import notify
+
+#: states in which an order no longer holds capacity on a site
+RELEASING = frozenset({OrderStatus.COMPLETED, OrderStatus.FAILED, OrderStatus.CANCELLED})
 
 
 def transition(session: Session, order: Order, to: OrderStatus, *, actor: Actor, **details: Any) -> None:
@@ -26,6 +30,11 @@ def transition(session: Session, order: Order, to: OrderStatus, *, actor: Actor,
     if to not in TRANSITIONS[current]:
         raise InvalidTransition(f"Commande {LABELS_FR[current].lower()} : impossible de passer à "
                                 f"« {LABELS_FR[to].lower()} ».", status=current.value)
+    if to == OrderStatus.APPROVED:  # hold its capacity on a site (refused, with what is left where, if none)
+        reservations.reserve(session, order_id=order.id, site=order.site_preference, vcpus=order.vcpus,
+                             ram_mb=order.ram_mb, disk_gb=order.storage_gb)
+    elif to in RELEASING:
+        reservations.release(session, order_id=order.id)
     order.status = to
     audit.record(session, actor=actor, action=f"order.{to.value}", target=order,
                  details={"from": current.value, **details})

@@ -47,6 +47,7 @@ def jobs(rt: Runtime) -> list[Job]:
     from sovcloud.provisioning.reaper import reap
     from sovcloud.supervision.alerts import evaluate_round
     from sovcloud.supervision.deliveries import process as deliver
+    from sovcloud.resilience.reservations import measure
 
     def sweep() -> object:
         with transaction(rt.sessions) as session:
@@ -63,6 +64,7 @@ def jobs(rt: Runtime) -> list[Job]:
             Job("expiry-sweep", settings.expiry_interval_s, sweep),
             Job("reconcile", settings.reconcile_interval_s, lambda: reconcile(rt)),
             Job("homologation-reminders", settings.expiry_interval_s, homologations),
+            Job("capacity-measure", settings.capacity_interval_s, lambda: measure(rt.sessions, rt.provider)),
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
                 lambda: heartbeats.forget_dead(rt.sessions)),
             Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt)),

@@ -7,10 +7,11 @@ an operator drains it (no new orders, existing resources stay) or marks it down.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sovcloud.clock import now
@@ -48,3 +49,31 @@ class Site(IdMixin, Base):
     storage_backend: Mapped[str] = mapped_column(String(64), default="")  #: e.g. "ceph-a"
     state: Mapped[str] = mapped_column(String(20), default=SiteState.ACTIVE.value)  #: a SiteState
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)  #: last change
+
+
+class SiteCapacity(Base):
+    """What a site could still hold when the provider was last asked (a periodic job of the workers): the
+    allocatable amount left, before the reservations of approved orders not yet provisioned."""
+
+    __tablename__ = "site_capacity"
+
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    vcpus_free: Mapped[int]  #: allocatable vCPUs left (count)
+    ram_mb_free: Mapped[int]  #: allocatable RAM left, in MiB
+    disk_gb_free: Mapped[int]  #: allocatable storage left, in GB
+    measured_at: Mapped[datetime]  #: when the provider said so
+
+
+class SiteReservation(IdMixin, Base):
+    """Capacity promised to an approved order on a site, held until the order is provisioned, fails or is
+    cancelled (``released_at``). Taken under a row lock on the site, so two approvals cannot both be promised
+    the last cores."""
+
+    __tablename__ = "site_reservations"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(unique=True)  #: the order (one reservation per order)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    vcpus: Mapped[int]  #: count
+    ram_mb: Mapped[int]  #: MiB
+    disk_gb: Mapped[int]  #: GB
+    released_at: Mapped[datetime | None]  #: when the order stopped holding it

@@ -1,5 +1,6 @@
 """Sites are data: operators add, describe and drain them; orders and approval rules name a site of the
-table, and a site that is not active refuses new orders with a message saying which are open."""
+table, a site that is not active refuses new orders with a message saying which are open, and resources say
+where their data is."""
 
 from __future__ import annotations
 
@@ -52,15 +53,13 @@ def test_operators_manage_sites_and_orders_follow(client_factory, world, catalog
     assert [a for a, _ in actions].count("site.created") == 3 and [a for a, _ in actions].count("site.updated") == 2
     assert actions[-1][1]["changes"] == {"state": {"from": "draining", "to": "active"}}
 
-
-def test_rules_name_only_known_sites(client_factory, world, catalog):
-    operator = login(client_factory(), world.people["operator"])
-    rule = {"name": "Site B soumis", "position": 5, "outcome": "require_approval",
-            "approver_role": "organisation_admin", "conditions": {"sites": ["site-z"]}}
+    # approval rules name sites of the table too
+    rule = {"name": "Site C fermé aux commandes", "position": 5, "outcome": "reject",
+            "conditions": {"sites": ["site-z"]}}
     refused = operator.post("/api/v1/approval-rules", json=rule)
     assert refused.status_code == 422 and "site-z" in refused.json()["detail"]
-    accepted = operator.post("/api/v1/approval-rules", json={**rule, "conditions": {"sites": ["site-b"]}})
-    assert accepted.status_code == 201
+    accepted = operator.post("/api/v1/approval-rules", json={**rule, "conditions": {"sites": ["site-c"]}})
+    assert accepted.status_code == 201, accepted.text
 
 
 def test_cli_site_commands(settings, sessions, monkeypatch):  # type: ignore[no-untyped-def]
