@@ -45,9 +45,9 @@ def jobs(rt: Runtime) -> list[Job]:
     from sovcloud.inventory.service import expiry_sweep
     from sovcloud.inventory.sync import reconcile
     from sovcloud.provisioning.reaper import reap
+    from sovcloud.resilience.reservations import measure
     from sovcloud.supervision.alerts import evaluate_round
     from sovcloud.supervision.deliveries import process as deliver
-    from sovcloud.resilience.reservations import measure
 
     def sweep() -> object:
         with transaction(rt.sessions) as session:

@@ -1,7 +1,7 @@
 """capacity reservations on sites
 
-Revision ID: 0015_site_reservations
-Revises: 0012_proconnect
+Revision ID: 0016_site_reservations
+Revises: 0015_billing
 Create Date: 2026-12-01 17:40:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0015_site_reservations'
-down_revision: str | None = '0012_proconnect'
+revision: str = '0016_site_reservations'
+down_revision: str | None = '0015_billing'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
