@@ -42,11 +42,13 @@ router = APIRouter(tags=["applications"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 
 
-def _read(session: DbSession, app: Application) -> ApplicationRead:
+def _read(session: DbSession, app: Application,
+          dossiers: dict[uuid.UUID, Homologation | None] | None = None) -> ApplicationRead:
+    """The API form of an application (``dossiers``: the speaking dossiers when the caller fetched a page's)."""
     out = ApplicationRead.model_validate(app)
     out.project_ids = [p.id for p in app.projects]
-    dossier = homologation.current(session, app.id)
-    out.homologation = homologation.status_of(dossier).value if dossier else None
+    found = (dossiers if dossiers is not None else homologation.speaking_for(session, [app.id])).get(app.id)
+    out.homologation = homologation.status_of(found).value if found is not None else None
     return out
 
 
@@ -71,7 +73,8 @@ def list_applications(session: DbSession, actor: CurrentActor, limit: Limit = 10
     rows = session.scalars(service.applications_query(actor, organisation_id=organisation_id, stage=stage,
                                                       search=search, after=key).limit(limit + 1)).all()
     items, nxt = page_of(rows, limit, lambda a: [a.name, a.id])
-    return Page(items=[_read(session, a) for a in items], next_cursor=nxt)
+    dossiers = homologation.speaking_for(session, [a.id for a in items])  # one query for the page
+    return Page(items=[_read(session, a, dossiers) for a in items], next_cursor=nxt)
 
 
 @router.post("/applications", response_model=ApplicationRead, status_code=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ from sovcloud.access.service import authorize, scoped
 from sovcloud.applications.choices import Verdict
 from sovcloud.applications.models import Application, ConformityCheck
 from sovcloud.catalog.models import Offering
+from sovcloud.catalog.service import is_open_to
 from sovcloud.clock import now
 from sovcloud.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -43,7 +44,8 @@ def add_check(session: Session, *, actor: Actor, application_id: uuid.UUID, offe
     """
     app = scoped(session, Application, actor).get(application_id, for_update=True)
     authorize(actor, Permission.APPLICATION_MANAGE, app)
-    if session.get(Offering, offering_id) is None:
+    offering = session.get(Offering, offering_id)
+    if offering is None or not is_open_to(session, offering, app.organisation_id):  # another's reserved offer
         raise NotFound(f"Offre {offering_id} introuvable.")
     criterion = criterion.strip()
     if not criterion or len(criterion) > 300:

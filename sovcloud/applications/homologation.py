@@ -91,6 +91,16 @@ def current(session: Session, application_id: uuid.UUID) -> Homologation | None:
                                          .limit(200))))
 
 
+def speaking_for(session: Session, application_ids: list[uuid.UUID],
+                 at: datetime | None = None) -> dict[uuid.UUID, Homologation | None]:
+    """The dossier speaking for each application (one query for them all; absent: no dossier)."""
+    grouped: dict[uuid.UUID, list[Homologation]] = {}
+    if application_ids:
+        for h in session.scalars(select(Homologation).where(Homologation.application_id.in_(application_ids))):
+            grouped.setdefault(h.application_id, []).append(h)
+    return {app_id: speaking(found, at) for app_id, found in grouped.items()}
+
+
 def reminder_lead(session: Session, validity_months: int) -> int:
     """Months before expiry the reminder is sent, for a validity of ``validity_months``."""
     rows = session.execute(select(ReminderPolicy.max_validity_months, ReminderPolicy.lead_months)

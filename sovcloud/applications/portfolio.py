@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sovcloud.access.actor import Actor
 from sovcloud.applications import homologation
 from sovcloud.applications.choices import HomologationStatus, Stage
-from sovcloud.applications.models import Application, Environment, EnvironmentResource, Homologation
+from sovcloud.applications.models import Application, Environment, EnvironmentResource
 from sovcloud.applications.service import applications_query
 from sovcloud.catalog.models import Plan
 from sovcloud.catalog.pricing import HOURS_PER_MONTH, prices_for
@@ -65,14 +65,6 @@ class Portfolio:
         return sum((ln.monthly_cost for ln in self.lines), Decimal(0))
 
 
-def _dossiers(session: Session, ids: list[uuid.UUID], at: datetime) -> dict[uuid.UUID, Homologation | None]:
-    """The dossier speaking for each application (one query)."""
-    grouped: dict[uuid.UUID, list[Homologation]] = defaultdict(list)
-    for h in session.scalars(select(Homologation).where(Homologation.application_id.in_(ids))):
-        grouped[h.application_id].append(h)
-    return {app_id: homologation.speaking(found, at) for app_id, found in grouped.items()}
-
-
 def _costs(session: Session, ids: list[uuid.UUID], at: datetime) -> dict[uuid.UUID, tuple[int, Decimal, int]]:
     """Per application: (live resources, monthly cost, resources without a price)."""
     # GB billed per GB-month: what the resource stores beyond its plan's own disk (a volume's size, a vm's data
@@ -112,7 +104,7 @@ def portfolio(session: Session, *, actor: Actor, organisation_id: uuid.UUID | No
     ids = [a.id for a in apps]
     codes = dict(session.execute(select(Organisation.id, Organisation.code).where(
         Organisation.id.in_({a.organisation_id for a in apps}))).all())
-    dossiers, costs = _dossiers(session, ids, at), _costs(session, ids, at)
+    dossiers, costs = homologation.speaking_for(session, ids, at), _costs(session, ids, at)
     result.stages = {s: 0 for s in Stage}
     for app in apps:
         stage = Stage(app.stage)

@@ -33,7 +33,7 @@ from sovcloud.applications.choices import (
     Stage,
 )
 from sovcloud.applications.models import EnvironmentResource
-from sovcloud.catalog.models import Offering, OfferingStatus
+from sovcloud.catalog.service import orderable_offerings
 from sovcloud.errors import DomainError, ValidationFailed
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.tenancy import service as tenancy
@@ -76,8 +76,8 @@ def applications(request: Request) -> Response:
     with acting(request) as (session, actor):
         rows = list(session.scalars(service.applications_query(actor, stage=Stage(stage) if stage else None,
                                                                search=search).limit(PAGE)))
-        found = {a.id: homologation.current(session, a.id) for a in rows}
-        status = {k: homologation.status_of(v).value if v else None for k, v in found.items()}
+        found = homologation.speaking_for(session, [a.id for a in rows])
+        status = {app_id: homologation.status_of(h).value for app_id, h in found.items() if h is not None}
         return render(request, "applications/index.html", {
             "rows": rows, "status": status, "counts": service.resource_counts(session, [a.id for a in rows]),
             "q": search or "", "stage": stage or "", "stages": [s.value for s in Stage],
@@ -181,8 +181,7 @@ def detail_context(session: Session, actor: Actor, app_id: uuid.UUID) -> dict[st
         envs.append({"env": env, "resources": linked, "linkable": linkable})
     dossiers = homologation.dossiers(session, actor=actor, application_id=app.id)
     current = homologation.speaking(dossiers)
-    offerings = list(session.scalars(select(Offering).where(Offering.status == OfferingStatus.ACTIVE)
-                                     .order_by(Offering.name).limit(100)))
+    offerings = sorted(orderable_offerings(session, organisation_id=app.organisation_id), key=lambda o: o.name)[:100]
     scope = app.scope
     return {"app": app, "envs": envs, "dossiers": dossiers, "current": current,
             "status_of": lambda h: homologation.status_of(h).value,
