@@ -26,6 +26,11 @@ $(TSTAMP): $(STAMP) pyproject.toml tests/peers/oidc/package-lock.json
 		|| echo "postgresql-client could not be installed: sovcloud backup on PostgreSQL needs pg_dump"
 	command -v pdftotext >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils) \
 		|| echo "pdftotext could not be installed: the invoice PDF test will skip (fail under CI=true)"
+	# Debian's prometheus (and promtool) for the scrape tests; the tests start their own: the packaged
+	# service is stopped and disabled where systemd started it
+	command -v prometheus >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+		prometheus && (! command -v systemctl >/dev/null || systemctl disable --now prometheus 2>/dev/null || true)) \
+		|| echo "prometheus could not be installed: the scrape and promtool tests will skip (fail under CI=true)"
 	touch $@
 
 install: $(STAMP)

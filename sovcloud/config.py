@@ -157,6 +157,17 @@ class Settings(BaseSettings):
                                       "three missed beats and /readyz reports it dead.")
     readiness_timeout_s: float = Field(default=2.0, gt=0, le=30, description="Longest time each /readyz check "
                                        "(database, migrations, queue, workers, provider) may take before it fails.")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token a Prometheus scrape of /metrics must carry (required in production; "
+        "unset in the embedded mode: scrapes from an allowed address only).")
+    metrics_allowed_networks: list[str] = Field(
+        default=["127.0.0.1/32", "::1/128"], max_length=64,
+        description="Addresses (CIDR) /metrics answers; any other gets 403, token or not.")
+    http_metrics: bool = Field(default=True, description="Count every HTTP request by route template and status "
+                               "for /metrics (off: no per-request instrumentation; the state metrics remain).")
+    metrics_dir: Path = Field(
+        default=VAR_DIR / "metrics", description="Where several API processes (`serve --workers N`) share their "
+        "HTTP metrics (PROMETHEUS_MULTIPROC_DIR); emptied when `sovcloud serve` starts them.")
     audit_anchor_path: Path = Field(
         default=VAR_DIR / "audit-anchors.jsonl",
         description="Append-only file where every process writes the audit chain's head, signed, at each "
@@ -204,6 +215,18 @@ class Settings(BaseSettings):
     def _admin_acr(cls, value: str) -> str:
         if value not in ("eidas1", "eidas2", "eidas3"):
             raise ValueError("one of eidas1, eidas2, eidas3")
+        return value
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network (CIDR): {network}") from exc
         return value
 
     @field_validator("login_limit_per_address", "oidc_starts_per_address")

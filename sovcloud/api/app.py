@@ -20,6 +20,8 @@ from sovcloud.db import make_engine, make_sessionmaker, refresh_statistics
 from sovcloud.provisioning.queue import TaskQueue
 from sovcloud.provisioning.runtime import make_provider
 from sovcloud.supervision import health as supervision_health
+from sovcloud.supervision import metrics_api
+from sovcloud.supervision.metrics_http import HttpMetrics
 
 API_PREFIX = "/api/v1"
 
@@ -87,9 +89,13 @@ def create_app(settings: Settings | None = None, *, install_queue: bool = True) 
     app.add_middleware(WriteQueue, max_concurrent_writes=settings.max_concurrent_writes)
     app.add_middleware(InputGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
+    if settings.http_metrics:
+        app.add_middleware(HttpMetrics)  # outside the others: their time counts in the request's
 
     app.state.queue_depth = supervision_health.queue_probe(settings, settings.readiness_timeout_s)
+    app.state.metrics_collector = metrics_api.StateCollector(app.state)
     app.include_router(health.router)
+    app.include_router(metrics_api.router)
 
     public, private = _routers()
     for router in public:  # login, second factor, logout: the cookie is set or used, so same origin only

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -94,6 +96,11 @@ def serve(host: Annotated[str | None, typer.Option(help="Adresse d'écoute")] = 
     embedded: EmbeddedWorker | None = None
     try:
         if workers > 1:  # several API processes: each builds its app from the environment
+            from sovcloud.supervision.metrics_http import MULTIPROC_ENV, prepare_multiprocess
+
+            # their HTTP metrics summed across them by whichever answers a scrape (the directory named by
+            # PROMETHEUS_MULTIPROC_DIR when the environment gives one, else metrics_dir)
+            prepare_multiprocess(Path(os.environ.get(MULTIPROC_ENV) or settings.metrics_dir))
             if settings.embedded_worker:
                 embedded = EmbeddedWorker()
                 embedded.start()

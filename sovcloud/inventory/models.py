@@ -46,6 +46,8 @@ class Resource(IdMixin, Base):
         Index("ix_resources_state_name_id", "state", "name", "id"),
         Index("ix_resources_name_id", "name", "id"),  # the platform-wide list, by name (keyset)
         Index("ix_resources_created_id", "created_at", "id"),  # the platform-wide list, newest first
+        # /metrics: resources per project, kind, state and drift in one index-only scan (supervision/metrics_cloud.py)
+        Index("ix_resources_project_kind_state_drift", "project_id", "kind", "state", "drift"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id"), index=True)

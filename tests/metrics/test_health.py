@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -48,11 +47,9 @@ def test_healthz_is_liveness_and_readyz_needs_a_worker(client, sessions, setting
     assert [w["worker"] for w in r.json()["workers"]] == ["host-a:4242"]
 
 
-def test_readyz_names_the_database_or_the_queue_while_it_is_away(engine, sessions, settings):
+def test_readyz_names_the_database_or_the_queue_while_it_is_away(postgresql_only, engine, sessions, settings):
     import redis
 
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the database is made unreachable through a TCP forwarder: PostgreSQL")
     redis_at = urlsplit(settings.redis_url)
     try:
         redis.Redis.from_url(settings.redis_url, socket_connect_timeout=1).ping()
@@ -84,7 +81,7 @@ def test_readyz_names_the_database_or_the_queue_while_it_is_away(engine, session
         queue.stop()
 
 
-def test_operator_console_lists_workers_and_what_they_hold(client_factory, world, sessions):
+def test_operator_console_lists_workers_and_what_they_hold(sqlite_only, client_factory, world, sessions):
     heartbeats.beat(sessions, worker="host-a:4242", queue="sqlite", started_at=now())
     with sessions() as db, db.begin():
         db.add(Step(kind=StepKind.DELETE, status=StepStatus.RUNNING, project_id=world.projects["a"].id,

@@ -156,6 +156,15 @@ class SimulatorProvider(ServerActionOps, StorageOps, NetworkOps):
             rows = session.execute(select(SimSite.name, SimSite.storage_used_gb, SimSite.storage_gb)).all()
             return {name: (used, size) for name, used, size in rows}
 
+    def public_ips_free(self) -> dict[str, int]:
+        """Addresses still to be handed out from each site's public pool (admin view; the pool's network and
+        broadcast addresses excluded)."""
+        import ipaddress
+
+        with self._ctx.db.read() as session:
+            rows = session.execute(select(SimSite.name, SimSite.public_cidr, SimSite.public_next)).all()
+            return {name: max(0, ipaddress.ip_network(cidr).num_addresses - 1 - nxt) for name, cidr, nxt in rows}
+
     # -- server groups --------------------------------------------------------------------------------
     def _server_group(self, session: Session, row: SimServerGroup) -> ServerGroup:
         members = session.scalars(
