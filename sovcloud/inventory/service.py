@@ -176,12 +176,17 @@ def history(session: Session, *, actor: Actor, resource_id: uuid.UUID, limit: in
 
 def expiry_sweep(session: Session, *, remind_days: int = 7) -> tuple[int, int]:
     """Remind the requesters of resources that end within ``remind_days`` (once), and queue the deletion
-    of those whose end date has passed. Returns (reminded, retired)."""
+    of those whose end date has passed. Returns (reminded, retired).
+
+    Safe when two sweeps overlap (a lease holder starved past its period on a loaded machine, while the next
+    one already runs): the rows it reminds or retires are locked until its commit, and the other sweep
+    skips them or finds them done (PostgreSQL; SQLite has one writer at a time)."""
     at = now()
     system = Actor.system("expiry")
     soon = list(session.scalars(select(Resource).where(
         Resource.end_date.is_not(None), Resource.end_date <= at + timedelta(days=remind_days),
-        Resource.end_date > at, Resource.reminded_at.is_(None), Resource.state == ResourceState.ACTIVE).limit(1000)))
+        Resource.end_date > at, Resource.reminded_at.is_(None), Resource.state == ResourceState.ACTIVE)
+        .with_for_update(skip_locked=True).limit(1000)))
     for r in soon:
         r.reminded_at = at
         requester = session.scalar(select(Order.requester_id).where(Order.id == r.order_id)) if r.order_id else None
