@@ -65,6 +65,14 @@ def test_documents_keep_their_hash_through_every_door(client, world, registry, s
     assert plan["sha256"] == hashlib.sha256(b"plan d'action v1").hexdigest()
     assert client.get(f"/applications/{registry.application_id}/documents/{plan['id']}").content == b"plan d'action v1"
 
+    # another ministry sees none of it, through the portal as through the API
+    login(client, world.people["member_b"])
+    for path in (f"/applications/{registry.application_id}", f"/applications/{registry.application_id}/edit",
+                 f"/applications/{registry.application_id}/documents/{plan['id']}", f"{app_url}",
+                 f"{app_url}/documents/{stored['id']}"):
+        assert client.get(path).status_code == 404, path
+    assert "Système RH" not in client.get("/applications").text + client.get("/applications/portfolio").text
+
     # the CLI compares a local file with the stored one by hash (exit 1 when they differ)
     with sessions() as db, db.begin():
         secret = tokens.create_token(db, actor=actor_for(db, registry.owner), settings=settings, name="cli",
