@@ -63,6 +63,7 @@ def mount_portal(app: FastAPI, settings: Settings) -> None:
     """Add the portal to ``app`` (built by ``create_app``)."""
     from sovcloud.applications import web as applications
     from sovcloud.applications import web_dossier as dossiers
+    from sovcloud.billing import web as billing_web
     from sovcloud.provisioning import web as provisioning_web
     from sovcloud.supervision import web_alerts, web_notices
     from sovcloud.web import account, admin, audit, auth, notifications, operator, ordering, orders, pages, resources
@@ -70,7 +71,8 @@ def mount_portal(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # ordering before orders: /orders/new and /orders/estimate before /orders/{order_id}
     for module in (auth, pages, account, admin, audit, ordering, orders, resources, operator, notifications,
-                   web_alerts, web_notices, provisioning_web, applications, dossiers):
+                   web_alerts, web_notices, provisioning_web, applications, dossiers,
+                   billing_web):
         app.include_router(module.router, include_in_schema=False)
     app.add_middleware(SecurityHeaders)
 

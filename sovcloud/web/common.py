@@ -147,6 +147,8 @@ def navigation(request: Request, actor: Actor | None) -> list[tuple[str, str]]:
     items.append(("/organisations", "Organisations"))
     if holds(actor, Permission.AUDIT_READ):
         items.append(("/audit", "Journal d'audit"))
+    if holds(actor, Permission.BILLING_READ):
+        items.append(("/billing", "Factures"))
     if actor.is_platform_wide and holds(actor, Permission.CAPACITY_READ):
         items.append(("/operator", "Console opérateur"))
     items.append(("/account", "Mon compte"))

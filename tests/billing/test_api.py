@@ -8,8 +8,9 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pyotp
 from sqlalchemy import select
 
 from sovcloud import clock as clock_module
@@ -22,6 +23,20 @@ from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.tenancy.models import Project
 from tests.conftest import service_missing
 from tests.factories import SYSTEM, login, make_user
+from tests.web.helpers import csrf_of
+
+
+def portal_login(client, person):  # type: ignore[no-untyped-def]
+    """Log in through the portal's forms, the TOTP code taken at the (frozen) clock's time, a new time step
+    each time (a code is accepted once)."""
+    clock_module.set_clock(clock_module.FrozenClock(clock_module.now() + timedelta(seconds=31)))
+    r = client.post("/login", data={"username": person.username, "password": person.password,
+                                    "csrf_token": csrf_of(client)}, follow_redirects=False)
+    if r.headers["location"] == "/login/totp":
+        r = client.post("/login/totp", data={"code": pyotp.TOTP(person.seed).at(clock_module.now()),
+                                             "csrf_token": csrf_of(client, "/login/totp")}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text[:300]
+    return client
 
 
 def _bill_world(world, sessions, settings):  # type: ignore[no-untyped-def]
@@ -43,7 +58,8 @@ def _bill_world(world, sessions, settings):  # type: ignore[no-untyped-def]
     return fa, fb
 
 
-def test_finance_issues_credits_and_exports_only_in_its_scope(client, world, sessions, settings):  # type: ignore[no-untyped-def]
+def test_finance_issues_credits_and_exports_only_in_its_scope(client, client_factory, world, sessions,  # type: ignore[no-untyped-def]
+                                                              settings):
     try:
         fa, _ = _bill_world(world, sessions, settings)
         a, b = str(world.orgs["A"].id), str(world.orgs["B"].id)
@@ -79,6 +95,16 @@ def test_finance_issues_credits_and_exports_only_in_its_scope(client, world, ses
         login(client, world.people["admin_b"])  # an admin of B sees none of A's documents
         assert client.get("/api/v1/billing/invoice", params={"number": number}).status_code == 404
         assert client.get("/api/v1/billing/invoices").json() == []
+        # the portal: the list, the document (same template as the PDF), its downloads; nothing for B
+        portal = portal_login(client_factory(), fa)
+        assert number in portal.get("/billing").text
+        page = portal.get(f"/billing/invoices/{number}")
+        assert page.status_code == 200 and "Total : 14.88 €" in page.text and "SHA-256" in page.text
+        assert portal.get(f"/billing/invoices/{number}/pdf").content.startswith(b"%PDF")
+        assert "14.88" in portal.get(f"/billing/invoices/{number}/csv").text
+        other = portal_login(client_factory(), world.people["admin_b"])
+        assert other.get(f"/billing/invoices/{number}").status_code == 404
+        assert other.get(f"/billing/invoices/{number}/pdf").status_code == 404
     finally:
         clock_module.set_clock(clock_module.system_clock)
 
