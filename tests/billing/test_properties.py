@@ -59,7 +59,7 @@ def _expected(segments: list[tuple[uuid.UUID, str, str, int, int]], prices: list
     return total
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=steps)
 def test_any_history_is_billed_exactly_once_to_the_cent(env: Env, events) -> None:  # type: ignore[no-untyped-def]
     if not hasattr(env, "prices"):  # the lists published so far (shared by the examples, like the clock)
