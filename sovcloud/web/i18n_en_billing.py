@@ -18,5 +18,5 @@ MESSAGES: dict[str, str] = {
     "Factures": "Invoices", "Facturation": "Billing", "Organisation": "Organisation", "Numéro": "Number",
     "Télécharger le PDF": "Download the PDF", "Télécharger le CSV": "Download the CSV",
     "Aucune facture émise.": "No invoice issued.",
-    "Factures et avoirs émis": "Issued invoices and credit notes", "Type": "Type", "Brouillon du mois en cours": "Draft of this month",
+    "Factures et avoirs émis": "Issued invoices and credit notes", "Type": "Type",
 }
