@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         default="300 per 10 minutes", description="ProConnect: logins one source address may start (a login "
         "state is stored for each; syntax of the limits library). Agents behind one proxy share an address.")
     oidc_timeout_s: float = Field(default=10.0, gt=0, le=60, description="ProConnect: HTTP timeout of one call.")
+    webauthn_rp_id: str | None = Field(
+        default=None, max_length=253, description="Security keys (WebAuthn): relying party id, the portal's domain "
+        "(unset: the request's host).")
+    webauthn_origin: str | None = Field(
+        default=None, max_length=500, description="Security keys: the portal's exact origin, e.g. "
+        "https://cloud.interieur.gouv.fr (unset: the request's).")
     queue_backend: str = Field(default="sqlite", description="Huey storage: sqlite (embedded) | redis.")
     queue_path: Path = Field(default=VAR_DIR / "queue.db", description="Huey SQLite storage file.")
     queue_name: str = Field(default="sovcloud", description="Queue name (several deployments may share a Redis).")

@@ -34,7 +34,7 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.billing import api as billing_api
     from sovcloud.catalog import api as catalog_api
     from sovcloud.identity import api as identity_api
-    from sovcloud.identity import sso_api
+    from sovcloud.identity import sso_api, webauthn_api
     from sovcloud.inventory import api as inventory_api
     from sovcloud.orders import api as orders_api
     from sovcloud.provisioning import api as provisioning_api
@@ -43,11 +43,13 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.supervision import api as supervision_api
     from sovcloud.tenancy import api as tenancy_api
 
-    return [identity_api.public], [identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
+    return [identity_api.public, webauthn_api.public], [identity_api.router, tenancy_api.router, access_api.router,
+                                                        audit_api.router,
                                    catalog_api.router, orders_api.router, inventory_api.router,
                                    supervision_api.router, resilience_api.router, sso_api.router,
                                    provisioning_api.router, alerts_api.router, notices_api.router,
-                                   billing_api.router, applications_api.router]
+                                   billing_api.router, applications_api.router,
+                                   webauthn_api.router]
 
 
 def _warm_up() -> None:

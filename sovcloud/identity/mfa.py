@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from sovcloud import audit
@@ -21,7 +22,7 @@ from sovcloud.clock import now
 from sovcloud.config import Settings
 from sovcloud.errors import Conflict, NotAuthenticated, ValidationFailed
 from sovcloud.identity import totp
-from sovcloud.identity.models import User
+from sovcloud.identity.models import RecoveryCode, SecurityKey, User
 from sovcloud.identity.sessions import complete_login, pending_session, register_failure, totp_method, user_actor
 from sovcloud.identity.users import get_user, revoke_credentials
 
@@ -49,9 +50,9 @@ def begin_enrolment(session: Session, *, settings: Settings, token: str, current
     """
     row, user = pending_session(session, token, settings)
     actor = user_actor(user, row.source_ip, request_id)
-    if user.mfa_enabled:
-        if not row.mfa_verified or user.totp_secret_enc is None:
-            raise Conflict("Un second facteur est déjà enrôlé ; saisissez son code.")
+    if user.mfa_enabled and not row.mfa_verified:
+        raise Conflict("Un second facteur est déjà enrôlé ; saisissez son code.")
+    if user.totp_enabled and user.totp_secret_enc is not None:  # replacing the TOTP in force needs its code
         if not current_code:
             raise ValidationFailed("Saisissez un code de votre second facteur actuel pour en enrôler un nouveau.",
                                    field="current_code")
@@ -63,7 +64,7 @@ def begin_enrolment(session: Session, *, settings: Settings, token: str, current
     seed = totp.new_seed()
     user.totp_pending_enc = _box(settings).seal(seed)
     audit.record(session, actor=actor, action="user.mfa_enrolment_started", target=user,
-                 details={"replaces_current_factor": user.mfa_enabled})
+                 details={"replaces_current_factor": user.totp_enabled})
     uri = totp.provisioning_uri(seed, username=user.username, issuer=settings.mfa_issuer)
     return Enrolment(seed=seed, uri=uri, qr_svg=totp.qr_svg(uri))
 
@@ -86,7 +87,7 @@ def confirm_enrolment(session: Session, *, settings: Settings, token: str, code:
     if step is None:
         register_failure(session, user, settings, actor, "bad_totp_enrolment")
         raise NotAuthenticated("Code de vérification incorrect.")
-    replaced = user.mfa_enabled
+    replaced = user.totp_enabled
     user.totp_secret_enc, user.totp_pending_enc = user.totp_pending_enc, None
     user.totp_confirmed_at, user.totp_last_step = now(), step
     audit.record(session, actor=actor, action="user.mfa_enrolled", target=user,
@@ -116,8 +117,11 @@ def reset_mfa(session: Session, *, actor: Actor, user_id: uuid.UUID | str, reaso
         raise ValidationFailed("Motif obligatoire (500 caractères au plus).", field="reason")
     had = user.mfa_enabled
     user.totp_secret_enc = user.totp_pending_enc = None
-    user.totp_confirmed_at = user.totp_last_step = None
+    user.totp_confirmed_at = user.totp_last_step = user.webauthn_confirmed_at = None
+    keys = session.execute(delete(SecurityKey).where(SecurityKey.user_id == user.id)).rowcount  # type: ignore[attr-defined]
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     ended, _tokens = revoke_credentials(session, user.id, tokens=False)
     audit.record(session, actor=actor, action="user.mfa_reset", target=user,
-                 details={"reason": reason, "had_factor": had, "sessions_ended": ended})
+                 details={"reason": reason, "had_factor": had, "security_keys_removed": keys,
+                          "sessions_ended": ended})
     return user

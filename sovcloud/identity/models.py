@@ -37,8 +37,16 @@ class User(IdMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column()
     locale: Mapped[str] = mapped_column(String(5), default="fr")
 
+    #: set while the user has at least one security key (WebAuthn), cleared with the last one
+    webauthn_confirmed_at: Mapped[datetime | None] = mapped_column()
+
     @property
     def mfa_enabled(self) -> bool:
+        """A second factor is in force: a confirmed TOTP or a security key."""
+        return self.totp_confirmed_at is not None or self.webauthn_confirmed_at is not None
+
+    @property
+    def totp_enabled(self) -> bool:
         return self.totp_confirmed_at is not None
 
 
@@ -58,6 +66,8 @@ class UserSession(IdMixin, Base):
     acr: Mapped[str | None] = mapped_column(String(20))  #: ProConnect: the acr of the id_token (eidas1..3)
     #: ProConnect: the id_token, sent back as ``id_token_hint`` at logout (a signed assertion, not a credential)
     id_token: Mapped[str | None] = mapped_column(Text)
+    #: the WebAuthn challenge this session was last given (registration or login), single use
+    webauthn_challenge: Mapped[str | None] = mapped_column(String(200))
     source_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
     revoked_at: Mapped[datetime | None] = mapped_column()
@@ -136,3 +146,28 @@ class OrgMapping(IdMixin, Base):
     value: Mapped[str] = mapped_column(String(253))  #: the SIRET, or the domain in lower case
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
                                                        index=True)
+
+
+class SecurityKey(IdMixin, Base):
+    """A WebAuthn credential (security key or platform authenticator) of a user, as a second factor. The
+    signature counter only grows: an assertion whose counter does not is refused (a cloned key)."""
+
+    __tablename__ = "security_keys"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  #: base64url
+    public_key: Mapped[str] = mapped_column(Text)  #: COSE key, base64url
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(100))  #: the user's label, e.g. "clé USB bureau"
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class RecoveryCode(IdMixin, Base):
+    """A single-use code that replaces a lost second factor at login. Only its SHA-256 is stored (the codes
+    are 80 random bits, shown once)."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,3 +140,68 @@ class JitPolicyRead(BaseModel):
     organisation_id: uuid.UUID
     allowed: bool
     role: str
+
+
+class _AttestationIn(BaseModel):
+    clientDataJSON: str = Field(max_length=4096, description="base64url")
+    attestationObject: str = Field(max_length=16384, description="base64url")
+    transports: list[Annotated[str, Field(max_length=20)]] = Field(default=[], max_length=10)
+
+
+class RegistrationCredentialIn(BaseModel):
+    """``navigator.credentials.create()``'s answer, as JSON (binary fields in base64url)."""
+
+    id: str = Field(max_length=1400)
+    rawId: str = Field(max_length=1400)
+    type: Literal["public-key"]
+    response: _AttestationIn
+    authenticatorAttachment: Literal["platform", "cross-platform"] | None = None
+
+
+class _AssertionIn(BaseModel):
+    clientDataJSON: str = Field(max_length=4096, description="base64url")
+    authenticatorData: str = Field(max_length=4096, description="base64url")
+    signature: str = Field(max_length=1024, description="base64url")
+    userHandle: str | None = Field(default=None, max_length=200, description="base64url")
+
+
+class AuthenticationCredentialIn(BaseModel):
+    """``navigator.credentials.get()``'s answer, as JSON (binary fields in base64url)."""
+
+    id: str = Field(max_length=1400)
+    rawId: str = Field(max_length=1400)
+    type: Literal["public-key"]
+    response: _AssertionIn
+    authenticatorAttachment: Literal["platform", "cross-platform"] | None = None
+
+
+class SecurityKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="The key's label")
+    credential: RegistrationCredentialIn
+
+
+class SecurityKeyRename(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="The key's label")
+
+
+class SecurityKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    sign_count: int
+
+
+class SecurityKeyAdded(BaseModel):
+    key: SecurityKeyRead
+    recovery_codes: list[str] | None = Field(description="Shown once, with the first key: keep them safe")
+
+
+class WebauthnLoginIn(BaseModel):
+    credential: AuthenticationCredentialIn
+
+
+class RecoveryIn(BaseModel):
+    code: str = Field(min_length=8, max_length=40, description="A recovery code, e.g. 1a2b3-4c5d6-7e8f9-0a1b2")

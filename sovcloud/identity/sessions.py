@@ -172,7 +172,7 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
     row, user = pending_session(session, token, settings)
     actor = _anonymous(user.username, row.source_ip, request_id)
     LoginGuard.of(settings).check_address(user.username, row.source_ip or "unknown")
-    if not user.mfa_enabled or user.totp_secret_enc is None:
+    if not user.totp_enabled or user.totp_secret_enc is None:
         raise Conflict("Aucun second facteur n'est enrôlé pour ce compte.")
     seed = totp.SecretBox(settings.secret_key.get_secret_value()).open(user.totp_secret_enc)
     step = totp.matching_step(seed, code, now(), user.totp_last_step)
@@ -184,10 +184,11 @@ def verify_totp(session: Session, *, settings: Settings, token: str, code: str,
     return user
 
 
-def totp_method(row: UserSession) -> str:
-    """The method a session reaches by passing its TOTP: the local step-up of a ProConnect login, or the
-    password's second factor."""
-    return "proconnect+totp" if (row.auth_method or "").startswith("proconnect") else "password+totp"
+def totp_method(row: UserSession, factor: str = "totp") -> str:
+    """The method a session reaches by passing its second factor (``totp``, ``webauthn``, ``recovery``): the
+    local step-up of a ProConnect login, or the password's second factor."""
+    first = "proconnect" if (row.auth_method or "").startswith("proconnect") else "password"
+    return f"{first}+{factor}"
 
 
 def _live_session(session: Session, token: str, settings: Settings) -> UserSession:

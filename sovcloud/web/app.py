@@ -74,6 +74,9 @@ def mount_portal(app: FastAPI, settings: Settings) -> None:
                    web_alerts, web_notices, provisioning_web, applications, dossiers,
                    billing_web):
         app.include_router(module.router, include_in_schema=False)
+    from sovcloud.web import security_keys
+
+    app.include_router(security_keys.router, include_in_schema=False)
     app.add_middleware(SecurityHeaders)
 
     api_http_error = app.exception_handlers.get(StarletteHTTPException)

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from sovcloud.api.deps import SESSION_COOKIE, client_ip
 from sovcloud.errors import DomainError, LoginRefused, NotAuthenticated, NotFound
-from sovcloud.identity import mfa, proconnect, sessions
+from sovcloud.identity import mfa, proconnect, sessions, webauthn_keys
 from sovcloud.identity.sessions import LoginStage
 from sovcloud.web.common import PortalRoute, current_actor, redirect, render, safe_next, settings_of, unit_of_work
 
@@ -79,11 +79,21 @@ def login_submit(request: Request, username: Annotated[str, Form(max_length=80)]
     return response
 
 
+def _factors(request: Request) -> dict[str, bool]:
+    """Which second factors the pending login's user has (a TOTP, security keys)."""
+    try:
+        with unit_of_work(request) as session:
+            _row, user = sessions.pending_session(session, _token(request), settings_of(request))
+            return {"has_totp": user.totp_enabled, "has_key": webauthn_keys.has_keys(session, user.id)}
+    except NotAuthenticated:
+        return {"has_totp": True, "has_key": False}
+
+
 @router.get("/login/totp")
 def totp_page(request: Request, next: str | None = None) -> Response:
-    """The second-factor form (it goes on to ``next`` once the code is accepted)."""
+    """The second-factor step: the TOTP code, or a security key (it goes on to ``next`` once passed)."""
     _token(request)
-    return render(request, "auth/totp.html", {"next": safe_next(next)})
+    return render(request, "auth/totp.html", {"next": safe_next(next), **_factors(request)})
 
 
 @router.post("/login/totp")
@@ -95,7 +105,28 @@ def totp_submit(request: Request, code: Annotated[str, Form(max_length=12)],
             sessions.verify_totp(session, settings=settings_of(request), token=_token(request), code=code,
                                  request_id=getattr(request.state, "request_id", None))
     except DomainError as exc:
-        return render(request, "auth/totp.html", {"error": exc, "next": safe_next(next)}, status=exc.status)
+        return render(request, "auth/totp.html", {"error": exc, "next": safe_next(next), **_factors(request)},
+                      status=exc.status)
+    return redirect(request, safe_next(next))
+
+
+@router.get("/login/recovery")
+def recovery_page(request: Request, next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    """A recovery code instead of a lost security key."""
+    _token(request)
+    return render(request, "auth/recovery.html", {"next": safe_next(next)})
+
+
+@router.post("/login/recovery")
+def recovery_submit(request: Request, code: Annotated[str, Form(max_length=40)],
+                    next: Annotated[str, Form(max_length=4500)] = "/") -> Response:
+    """Finish the login with a recovery code."""
+    try:
+        with unit_of_work(request, write=True) as session:
+            webauthn_keys.use_recovery_code(session, settings=settings_of(request), token=_token(request), code=code,
+                                            request_id=getattr(request.state, "request_id", None))
+    except DomainError as exc:
+        return render(request, "auth/recovery.html", {"error": exc, "next": safe_next(next)}, status=exc.status)
     return redirect(request, safe_next(next))
 
 

@@ -87,4 +87,24 @@ MESSAGES: dict[str, str] = {
                          "a second factor.",
     "Trop de connexions ProConnect commencées depuis cette adresse : réessayez dans quelques minutes.":
         "Too many ProConnect sign-ins started from this address: try again in a few minutes.",
+    # security keys (WebAuthn) and recovery codes
+    "Affichés une seule fois": "Shown only once", "Ajouter la clé": "Add the key", "Ajouter une clé": "Add a key",
+    "Aucune clé enregistrée.": "No key registered.", "Clé de sécurité refusée :": "Security key refused:",
+    "Clé enregistrée.": "Key registered.", "Clé renommée.": "Key renamed.", "Clé retirée.": "Key removed.",
+    "Clé perdue ? Utiliser un code de secours": "Lost your key? Use a recovery code",
+    "Code de secours": "Recovery code", "Exemple : 1a2b3-4c5d6-7e8f9-0a1b2": "Example: 1a2b3-4c5d6-7e8f9-0a1b2",
+    "Exemple : clé USB bureau": "Example: office USB key",
+    "Gardez ces codes en lieu sûr : chacun remplace une fois votre clé si vous la perdez.":
+        "Keep these codes somewhere safe: each one replaces your key once if you lose it.",
+    "J'ai noté mes codes": "I have noted my codes", "La clé n'a pas été enregistrée :": "The key was not registered:",
+    "Mes clés de sécurité": "My security keys",
+    "Mes clés de sécurité et codes de secours": "My security keys and recovery codes",
+    "Nom de la clé": "Key name", "Nouveau nom": "New name", "Renommer": "Rename",
+    "Retirer cette clé": "Remove this key",
+    "Un de vos codes de secours": "One of your recovery codes",
+    "Une clé de sécurité (USB, NFC) ou l'authentificateur de votre poste sert de second facteur, à la place du code "
+    "TOTP.": "A security key (USB, NFC) or your computer's authenticator serves as a second factor, instead of the "
+             "TOTP code.",
+    "Utiliser ma clé de sécurité": "Use my security key", "Vos codes de secours": "Your recovery codes",
+    "ajoutée le": "added on", "dernière utilisation": "last used",
 }

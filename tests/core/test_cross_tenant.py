@@ -16,6 +16,7 @@ from sovcloud.catalog import service as catalog
 from sovcloud.catalog.seed import seed_catalog
 from sovcloud.identity import federation
 from sovcloud.identity import sessions as sessions_service
+from sovcloud.identity.models import SecurityKey
 from sovcloud.identity.tokens import create_token
 from sovcloud.inventory.models import Resource, ResourceState
 from sovcloud.orders import service as orders
@@ -68,8 +69,12 @@ def b_objects(world, sessions, settings) -> dict[str, str]:  # type: ignore[no-u
         login = sessions_service.login(db, settings=settings, username=member_b.username, password=member_b.password)
         mapping = federation.add_mapping(db, actor=SYSTEM, kind="domain", value="minb.gouv.fr",
                                          organisation_id=world.orgs["B"].id)
+        key = SecurityKey(user_id=member_b.id, credential_id="cred-b", public_key="pk", name="clé B")
+        db.add(key)
+        db.flush()
         return {
             "mapping_id": str(mapping.id),
+            "key_id": str(key.id),
             "session_id": str(login.session.id),
             "organisation_id": str(world.orgs["B"].id),
             "project_id": str(world.projects["b"].id),
