@@ -8,7 +8,6 @@ once. The relying party is ``webauthn_rp_id`` and the origin ``webauthn_origin``
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import InvalidAuthenticationResponse, WebAuthnException
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
 
 from sovcloud import audit
@@ -34,6 +33,7 @@ from sovcloud.config import Settings
 from sovcloud.errors import Conflict, NotAuthenticated, NotFound, ValidationFailed
 from sovcloud.identity.models import RecoveryCode, SecurityKey, User, UserSession
 from sovcloud.identity.sessions import complete_login, pending_session, register_failure, totp_method, user_actor
+from sovcloud.identity.throttle import LoginGuard
 
 MAX_KEYS = 10
 RECOVERY_CODES = 10
@@ -111,7 +111,7 @@ def register_key(session: Session, *, settings: Settings, token: str, rp: Relyin
     try:
         verified = verify_registration_response(credential=credential, expected_challenge=challenge,
                                                 expected_rp_id=rp.rp_id, expected_origin=rp.origin)
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise ValidationFailed(f"La clé n'a pas pu être enregistrée : {exc}", field="credential") from exc
     credential_id = bytes_to_base64url(verified.credential_id)
     if session.scalar(select(SecurityKey.id).where(SecurityKey.credential_id == credential_id)) is not None:
@@ -213,9 +213,11 @@ def verify_login(session: Session, *, settings: Settings, token: str, rp: Relyin
         NotAuthenticated: no live session, an unknown key, or an answer that does not verify (a bad
             signature, a counter that did not grow...); the failure counts as a failed login step.
         Conflict: no login challenge was asked.
+        TooManyAttempts: too many failed steps from this address or on this account from it.
     """
     row, user = pending_session(session, token, settings)
     actor = user_actor(user, row.source_ip, request_id)
+    LoginGuard.of(settings).check_address(user.username, row.source_ip or "unknown")
     challenge = _challenge(row)
     key = session.scalar(select(SecurityKey).where(SecurityKey.user_id == user.id,
                                                    SecurityKey.credential_id == str(credential.get("id", ""))))
@@ -225,7 +227,7 @@ def verify_login(session: Session, *, settings: Settings, token: str, rp: Relyin
         verified = verify_authentication_response(
             credential=credential, expected_challenge=challenge, expected_rp_id=rp.rp_id, expected_origin=rp.origin,
             credential_public_key=base64url_to_bytes(key.public_key), credential_current_sign_count=key.sign_count)
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         register_failure(session, user, settings, actor, "bad_webauthn")
         raise NotAuthenticated(f"Clé de sécurité refusée : {exc}") from exc
     key.sign_count, key.last_used_at = verified.new_sign_count, now()
@@ -239,9 +241,11 @@ def use_recovery_code(session: Session, *, settings: Settings, token: str, code:
 
     Raises:
         NotAuthenticated: no live session, or a wrong or used code (counted as a failed login step).
+        TooManyAttempts: too many failed steps from this address or on this account from it.
     """
     row, user = pending_session(session, token, settings)
     actor = user_actor(user, row.source_ip, request_id)
+    LoginGuard.of(settings).check_address(user.username, row.source_ip or "unknown")
     found = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                       RecoveryCode.code_hash == _digest(code),
                                                       RecoveryCode.used_at.is_(None)))
@@ -259,17 +263,3 @@ def use_recovery_code(session: Session, *, settings: Settings, token: str, code:
 def has_keys(session: Session, user_id: uuid.UUID) -> bool:
     return session.scalar(select(SecurityKey.id).where(SecurityKey.user_id == user_id).limit(1)) is not None
 
-
-def credential_json(text: str) -> dict[str, Any]:
-    """A credential posted as JSON text (the portal's forms), bounded by the form field.
-
-    Raises:
-        ValidationFailed: not a JSON object.
-    """
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise ValidationFailed("Réponse de la clé illisible.", field="credential") from exc
-    if not isinstance(value, dict):
-        raise ValidationFailed("Réponse de la clé illisible.", field="credential")
-    return value
