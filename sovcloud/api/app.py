@@ -43,8 +43,8 @@ def _routers() -> tuple[list[APIRouter], list[APIRouter]]:
     from sovcloud.supervision import api as supervision_api
     from sovcloud.tenancy import api as tenancy_api
 
-    return [identity_api.public, webauthn_api.public], [identity_api.router, tenancy_api.router, access_api.router,
-                                                        audit_api.router,
+    return [identity_api.public, webauthn_api.public], [
+                                   identity_api.router, tenancy_api.router, access_api.router, audit_api.router,
                                    catalog_api.router, orders_api.router, inventory_api.router,
                                    supervision_api.router, resilience_api.router, sso_api.router,
                                    provisioning_api.router, alerts_api.router, notices_api.router,
