@@ -16,6 +16,8 @@ from tests.identity.conftest import provider_settings
 from tests.identity.peer import agent, back, refusals, start, through_provider
 
 pytestmark = pytest.mark.usefixtures("agents")
+#: checks of the protocol that no database backend changes: run once
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_code_flow_end_to_end_links_the_agent_by_email_then_by_sub(pc_client, sessions):
@@ -57,6 +59,7 @@ def test_a_tampered_or_replayed_state_is_refused_and_journaled(pc_client, sessio
     assert refusals(sessions, "state_replayed")
 
 
+@SQLITE_ONLY
 def test_a_state_from_another_browser_is_refused(pc_client, pc_app, sessions):
     from fastapi.testclient import TestClient
 
@@ -67,6 +70,7 @@ def test_a_state_from_another_browser_is_refused(pc_client, pc_app, sessions):
     assert refusals(sessions, "state_other_browser")
 
 
+@SQLITE_ONLY
 def test_a_wrong_nonce_is_refused(pc_client, sessions):
     url = start(pc_client)
     with sessions() as db, db.begin():
@@ -77,6 +81,7 @@ def test_a_wrong_nonce_is_refused(pc_client, sessions):
     assert pc_client.get("/api/v1/me").status_code == 401
 
 
+@SQLITE_ONLY
 def test_an_acr_below_the_one_asked_is_refused(settings, oidc_peer, sessions):
     from fastapi.testclient import TestClient
 
@@ -93,6 +98,7 @@ def test_an_acr_below_the_one_asked_is_refused(settings, oidc_peer, sessions):
     assert (event.details["acr"], event.details["asked"]) == ("eidas1", "eidas2 eidas3")
 
 
+@SQLITE_ONLY
 def test_an_unsigned_userinfo_is_refused(settings, oidc_peer, sessions):
     from fastapi.testclient import TestClient
 
@@ -106,21 +112,25 @@ def test_an_unsigned_userinfo_is_refused(settings, oidc_peer, sessions):
     assert refusals(sessions, "userinfo_unsigned")
 
 
+@SQLITE_ONLY
 def test_the_provider_refuses_unknown_authorization_parameters(pc_client):
     r = httpx.get(start(pc_client) + "&unexpected=1", follow_redirects=False)
     assert r.status_code == 400 and r.json()["error"] == "invalid_request"
 
 
+@SQLITE_ONLY
 def test_without_settings_there_is_no_proconnect_button(client):
     assert "ProConnect" not in client.get("/login").text
     assert client.get("/login/proconnect", follow_redirects=False).status_code == 404
 
 
+@SQLITE_ONLY
 def test_the_login_page_shows_the_proconnect_button(pc_client):
     page = pc_client.get("/login").text
     assert "identifier avec" in page and 'href="/login/proconnect"' in page
 
 
+@SQLITE_ONLY
 def test_an_id_token_signed_by_another_key_is_refused(pc_settings):
     from joserfc import jwt
     from joserfc.jwk import RSAKey
@@ -139,6 +149,7 @@ def test_an_id_token_signed_by_another_key_is_refused(pc_settings):
         oidc._verified(pc_settings, meta, unsigned, "id_token")
 
 
+@SQLITE_ONLY
 def test_one_address_starts_only_so_many_logins(settings, oidc_peer, sessions):  # sessions: counters reset
     from fastapi.testclient import TestClient
 
