@@ -129,9 +129,9 @@ def _draft(session: Session, actor: Actor, price_list_id: uuid.UUID) -> PriceLis
 
 def create_price_list(session: Session, *, actor: Actor, name: str, group_id: uuid.UUID | None = None,
                       valid_from: datetime | None = None, valid_until: datetime | None = None,
-                      copy_from: uuid.UUID | None = None) -> PriceList:
+                      copy_from: uuid.UUID | None = None, discount_percent: Decimal = Decimal(0)) -> PriceList:
     """Draft the next version of the default list (no group) or of a group's list, optionally starting
-    from the prices of another list.
+    from the prices of another list; ``discount_percent`` is taken off every invoice line rated from it.
 
     Raises:
         PermissionDenied: the actor is not a catalogue manager.
@@ -147,8 +147,11 @@ def create_price_list(session: Session, *, actor: Actor, name: str, group_id: uu
     source = session.get(PriceList, copy_from) if copy_from else None
     if copy_from and source is None:
         raise NotFound(f"Grille tarifaire {copy_from} introuvable.")
+    if not Decimal(0) <= discount_percent <= 100 or discount_percent != discount_percent.quantize(Decimal("0.01")):
+        raise ValidationFailed("Remise entre 0 et 100 %, au centième.", field="discount_percent")
     version = (session.scalar(select(func.max(PriceList.version)).where(_same_group(group_id))) or 0) + 1
     price_list = PriceList(name=name, group_id=group_id, version=version, valid_from=valid_from,
+                           discount_percent=discount_percent,
                            valid_until=valid_until, status=PriceListStatus.DRAFT,
                            prices=[Price(plan_id=p.plan_id, per_hour=p.per_hour, per_gb_month=p.per_gb_month,
                                          per_hour_stopped=p.per_hour_stopped, one_time_fee=p.one_time_fee)
@@ -157,7 +160,8 @@ def create_price_list(session: Session, *, actor: Actor, name: str, group_id: uu
     session.flush()
     audit.record(session, actor=actor, action="catalog.price_list.created", target=price_list,
                  details={"name": name, "group_id": group_id, "version": version, "valid_from": valid_from,
-                          "valid_until": valid_until, "copy_from": copy_from})
+                          "valid_until": valid_until, "copy_from": copy_from,
+                          "discount_percent": str(discount_percent)})
     return price_list
 
 

@@ -119,6 +119,8 @@ class PriceListCreate(BaseModel):
     valid_from: AwareDatetime | None = Field(default=None, description="Start (default: at publication)")
     valid_until: AwareDatetime | None = Field(default=None, description="Exclusive end (none: open-ended)")
     copy_from: uuid.UUID | None = Field(default=None, description="Start from the prices of this list")
+    discount_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, max_digits=5, decimal_places=2,
+                                      description="Per cent taken off every invoice line rated from this list")
 
 
 class PriceIn(BaseModel):
@@ -143,6 +145,8 @@ class PriceLine(BaseModel):
     plan_id: uuid.UUID
     per_hour: Decimal
     per_gb_month: Decimal
+    per_hour_stopped: Decimal = Decimal(0)
+    one_time_fee: Decimal = Decimal(0)
 
 
 class PriceListRead(BaseModel):
@@ -157,6 +161,7 @@ class PriceListRead(BaseModel):
     valid_until: datetime | None
     published_at: datetime | None
     currency: str
+    discount_percent: Decimal = Decimal(0)
     prices: list[PriceLine]
 
 

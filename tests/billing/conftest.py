@@ -41,13 +41,14 @@ def plan_id(db: Session, ref: str) -> uuid.UUID:
 
 
 def publish(db: Session, name: str, prices: dict[str, tuple[str, str, str]], *, fee: dict[str, str] | None = None,
-            group_id: uuid.UUID | None = None, valid_from: datetime | None = None) -> PriceList:
+            group_id: uuid.UUID | None = None, valid_from: datetime | None = None,
+            discount: str = "0") -> PriceList:
     """Publish a list copying the newest default one, with ``prices`` ("vm/s1.small": (per_hour, per_hour_stopped,
     per_gb_month))."""
     source = db.scalars(select(PriceList).where(PriceList.group_id.is_(None))
                         .order_by(PriceList.version.desc())).first()
     draft = pricing.create_price_list(db, actor=SYSTEM, name=name, group_id=group_id,
-                                      copy_from=source.id if source else None)
+                                      copy_from=source.id if source else None, discount_percent=Decimal(discount))
     pricing.set_prices(db, actor=SYSTEM, price_list_id=draft.id, prices=[
         pricing.PriceInput(plan_id(db, ref), Decimal(h), Decimal(gb), Decimal(s), Decimal((fee or {}).get(ref, "0")))
         for ref, (h, s, gb) in prices.items()])

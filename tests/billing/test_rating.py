@@ -76,3 +76,14 @@ def test_rounding_is_half_even_to_the_cent() -> None:
     assert round_cent(Decimal("0.025")) == Decimal("0.02")
     assert round_cent(Decimal("0.035")) == Decimal("0.04")
     assert round_cent(Decimal("-0.025")) == Decimal("-0.02")
+
+
+def test_a_list_discount_is_taken_off_each_line(env: Env) -> None:
+    env.clock.advance(minutes=1)
+    with transaction(env.sessions) as s:
+        publish(s, "Remise", {"vm/s1.small": ("0.02", "0.005", "0.04")}, discount="25")
+    web = env.create("web")
+    env.clock.advance(hours=10)
+    env.delete(web)
+    env.clock.current = datetime(2027, 2, 2, tzinfo=UTC)
+    assert _rate(env, Month(2027, 1)) == [("running:0.02", 36000, Decimal("0.15"))]  # 10 h × 0.02 € × 0.75
