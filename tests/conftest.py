@@ -161,3 +161,11 @@ def clock():  # type: ignore[no-untyped-def]
     clock_module.set_clock(frozen)
     yield frozen
     clock_module.set_clock(clock_module.system_clock)
+
+
+@pytest.fixture
+def sqlite_only(database_url: str) -> None:
+    """Skip a test on PostgreSQL: for tests of what does not depend on the database (a page over services
+    tested on both), to keep the suite's time."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("run on SQLite only: nothing here depends on the database")

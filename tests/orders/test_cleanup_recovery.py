@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from sovcloud.access.roles import Role
@@ -116,6 +117,7 @@ def test_a_failed_cleanup_is_retried_or_forgotten_only_as_the_cloud_confirms(cli
     rt.provider.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("sqlite_only")  # the doors over services tested on both
 def test_steps_commands_authenticate_and_admit_operators_only(cli, world, sessions, settings):  # noqa: F811
     refused = cli("steps", "status")
     assert refused.exit_code == 1 and "Authentification requise" in refused.output

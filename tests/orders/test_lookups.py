@@ -25,6 +25,11 @@ class Counting:
         return self.provider.flavors()
 
 
+#: nothing here depends on the database (the services under it are tested on both): SQLite only, for time
+ONE_BACKEND = pytest.mark.usefixtures("sqlite_only")
+
+
+@ONE_BACKEND
 def test_lookups_are_bounded_in_size_and_time(settings):
     rt = make_runtime(settings, lambda *_: None)
     cloud, now = Counting(rt.provider), [0.0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from sovcloud.provisioning.reaper import drain
@@ -116,6 +117,7 @@ def test_a_refused_or_failed_resize_changes_nothing_and_releases_its_reservation
     assert agent.get(f"/api/v1/orders/{order['id']}").json()["status"] == "pending_approval"
 
 
+@pytest.mark.usefixtures("sqlite_only")  # the doors over services tested on both
 def test_the_cli_orders_a_resize_through_the_same_service(cli, client, world, catalog, runtime, sessions,  # noqa: F811
                                                           settings):
     from tests.core.test_cli import _token

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import update
 
 from sovcloud.access.roles import Role
@@ -94,6 +95,7 @@ def test_a_rule_is_refused_at_save_when_no_order_could_meet_it(world, sessions, 
     assert wrong == {}
 
 
+@pytest.mark.usefixtures("sqlite_only")  # the doors over services tested on both
 def test_api_and_portal_name_why_and_a_rule_broken_later_is_flagged_on_its_order(client_factory, world, catalog,
                                                                                  sessions, settings):
     from sovcloud.orders.models import Order

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import update
 
 from sovcloud.provisioning.reaper import drain
 from tests.factories import login
 from tests.web.helpers import csrf_of, place, portal_login
+
+#: nothing here depends on the database (the services under it are tested on both): SQLite only, for time
+ONE_BACKEND = pytest.mark.usefixtures("sqlite_only")
 
 
 def _quote_line(page: str, code: str) -> str:
@@ -18,6 +22,7 @@ def _quote_line(page: str, code: str) -> str:
     return re.sub(r"[ \t\n]+", " ", found.group(1))
 
 
+@ONE_BACKEND
 def test_resize_shows_the_difference_waits_for_approval_then_runs(client_factory, world, catalog, runtime,
                                                                   sessions, settings):
     from sovcloud.access.roles import Role
@@ -53,6 +58,7 @@ def test_resize_shows_the_difference_waits_for_approval_then_runs(client_factory
 
 
 
+@ONE_BACKEND
 def test_resize_over_quota_comes_back_on_the_page_with_the_reason(client, world, catalog, runtime, sessions):
     from sovcloud.tenancy.models import Quota
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.helpers import csrf_of, portal_login
 
+#: nothing here depends on the database (the services under it are tested on both): SQLite only, for time
+ONE_BACKEND = pytest.mark.usefixtures("sqlite_only")
 
+
+@ONE_BACKEND
 def test_a_new_token_is_shown_once_and_a_reload_creates_nothing(client_factory, world):
     client = portal_login(client_factory(), world.people["member_a"])
     token = csrf_of(client, "/account")
