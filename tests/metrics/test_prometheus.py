@@ -25,7 +25,7 @@ from sovcloud.provisioning.models import Step, StepKind, StepStatus
 from sovcloud.provisioning.queue import TaskQueue
 from tests.conftest import service_missing
 from tests.factories import SYSTEM
-from tests.metrics.conftest import serving_on
+from tests.live import serving
 from tests.orders.processes import Processes
 
 
@@ -60,7 +60,7 @@ def test_prometheus_scrapes_the_platform_with_the_token(sqlite_only, prometheus,
         states = dict(db.execute(select(Order.status, func.count()).group_by(Order.status)).all())
     heartbeats.beat(sessions, worker="host-a:1", queue="sqlite", started_at=now())
     app = create_app(settings.model_copy(update={"metrics_token": SecretStr(prometheus.token)}), install_queue=False)
-    with serving_on(app, prometheus.target_port) as base:
+    with serving(app, prometheus.target_port) as base:
         before = {route: _counted(base, prometheus.token, route) for route in ("/api/v1/me", "/api/v1/auth/login")}
         for _ in range(3):
             assert httpx.get(f"{base}/api/v1/me").status_code == 401
@@ -131,7 +131,7 @@ def test_two_workers_steps_counted_in_one_scrape(postgresql_only, prometheus, wo
         with sessions() as db:  # the console's view of them (on PostgreSQL here)
             seen = heartbeats.activity(db, [str(w) for w, _ in done])
         assert set(seen) == {w for w, _ in done} and any(a.jobs for a in seen.values()), seen
-        with serving_on(create_app(shaped, install_queue=False), prometheus.target_port):
+        with serving(create_app(shaped, install_queue=False), prometheus.target_port):
             p = prometheus
             p.wait_value('sovcloud_steps{kind="create",state="succeeded"}', float(sum(n for _, n in done)))
             p.wait_value("sovcloud_order_delivery_seconds_count", 10)
