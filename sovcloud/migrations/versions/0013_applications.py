@@ -2,7 +2,7 @@
 checks, the reminder policy (seeded 6 → 2 and 36 → 4 months), and the order's application environment
 
 Revision ID: 0013_applications
-Revises: 0015_billing
+Revises: 0012_billing
 Create Date: 2026-12-01 16:57:03.311623
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import sovcloud.db
 
 revision: str = '0013_applications'
-down_revision: str | None = '0015_billing'
+down_revision: str | None = '0012_billing'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

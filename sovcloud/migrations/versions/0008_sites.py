@@ -1,6 +1,6 @@
 """sites as data
 
-Revision ID: 0014_sites
+Revision ID: 0008_sites
 Revises: 0007_leases_heartbeats
 Create Date: 2026-12-01 17:10:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0014_sites'
+revision: str = '0008_sites'
 down_revision: str | None = '0007_leases_heartbeats'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

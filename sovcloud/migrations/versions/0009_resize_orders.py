@@ -1,7 +1,7 @@
 """resize orders: an order item may change an existing server
 
-Revision ID: 0011_resize_orders
-Revises: 0014_sites
+Revision ID: 0009_resize_orders
+Revises: 0008_sites
 Create Date: 2026-12-01 17:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011_resize_orders'
-down_revision: str | None = '0014_sites'
+revision: str = '0009_resize_orders'
+down_revision: str | None = '0008_sites'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Security keys (WebAuthn) and recovery codes as a second factor; the session's pending WebAuthn challenge
 
-Revision ID: 0012_webauthn
-Revises: 0010_metrics_indexes
+Revision ID: 0016_webauthn
+Revises: 0015_metrics_indexes
 Create Date: 2026-12-01 17:31:00.159132
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0012_webauthn'
-down_revision: str | None = '0010_metrics_indexes'
+revision: str = '0016_webauthn'
+down_revision: str | None = '0015_metrics_indexes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """covering indexes for the /metrics aggregates (resources per project/kind/state/drift, steps)
 
-Revision ID: 0010_metrics_indexes
-Revises: 0016_site_reservations
+Revision ID: 0015_metrics_indexes
+Revises: 0014_site_reservations
 Create Date: 2026-12-01 17:30:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0010_metrics_indexes'
-down_revision: str | None = '0016_site_reservations'
+revision: str = '0015_metrics_indexes'
+down_revision: str | None = '0014_site_reservations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """billing: resource changes, usage intervals, invoices and credit notes, counters; price rules; budget imputation
 
-Revision ID: 0015_billing
-Revises: 0009_alerts_notices
+Revision ID: 0012_billing
+Revises: 0011_alerts_notices
 Create Date: 2026-12-01 16:55:48.699245
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0015_billing'
-down_revision: str | None = '0009_alerts_notices'
+revision: str = '0012_billing'
+down_revision: str | None = '0011_alerts_notices'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

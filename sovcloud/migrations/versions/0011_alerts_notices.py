@@ -1,7 +1,7 @@
 """alerts, notices, channels, deliveries
 
-Revision ID: 0009_alerts_notices
-Revises: 0012_proconnect
+Revision ID: 0011_alerts_notices
+Revises: 0010_proconnect
 Create Date: 2026-12-01 16:52:52.100099
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0009_alerts_notices'
-down_revision: str | None = '0012_proconnect'
+revision: str = '0011_alerts_notices'
+down_revision: str | None = '0010_proconnect'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """ProConnect login (OpenID Connect): links, login states, SIRET/domain mappings, organisations' just-in-time
 setting, the acr and method of sessions; users.locked_until dropped (unused since throttling moved to limits)
 
-Revision ID: 0012_proconnect
-Revises: 0011_resize_orders
+Revision ID: 0010_proconnect
+Revises: 0009_resize_orders
 Create Date: 2026-12-01 16:56:38.356498
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0012_proconnect'
-down_revision: str | None = '0011_resize_orders'
+revision: str = '0010_proconnect'
+down_revision: str | None = '0009_resize_orders'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """capacity reservations on sites
 
-Revision ID: 0016_site_reservations
+Revision ID: 0014_site_reservations
 Revises: 0013_applications
 Create Date: 2026-12-01 17:40:00
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 import sovcloud.db
 
-revision: str = '0016_site_reservations'
+revision: str = '0014_site_reservations'
 down_revision: str | None = '0013_applications'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
