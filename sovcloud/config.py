@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     retry_max_s: float = Field(default=30.0, ge=0, description="Longest retry delay.")
     max_attempts: int = Field(default=10, ge=1, description="Attempts of a step before it fails for good.")
     poll_interval_s: float = Field(default=0.5, ge=0, description="Delay between checks of a building resource.")
+    audit_verify_interval_s: float = Field(default=900.0, gt=0, description="How often the whole audit chain is "
+                                           "walked and the result kept (the alert rule and /metrics read it).")
     alert_interval_s: float = Field(default=30.0, gt=0, description="How often the alert rules are evaluated "
                                     "(one evaluator across all workers, under a lease).")
     delivery_interval_s: float = Field(default=5.0, gt=0, description="How often pending notice deliveries "

@@ -169,3 +169,11 @@ def sqlite_only(database_url: str) -> None:
     tested on both), to keep the suite's time."""
     if not database_url.startswith("sqlite"):
         pytest.skip("run on SQLite only: nothing here depends on the database")
+
+
+@pytest.fixture
+def postgresql_only(database_url: str) -> None:
+    """Run a slow test on PostgreSQL, the production database, only (its mechanism is tested on both backends
+    elsewhere); name it first so that nothing is built before the skip."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("run on PostgreSQL only, the production database (suite time)")

@@ -47,3 +47,18 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditVerification(Base):
+    """One walk of the whole chain by the ``audit-verify`` periodic job: when, what it read, what it found.
+    The alert rule "audit chain broken" and ``/metrics`` read the newest one instead of walking the chain
+    again at each of their rounds (a walk costs one read of every entry)."""
+
+    __tablename__ = "audit_verifications"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    verified_at: Mapped[datetime] = mapped_column(index=True)  #: UTC, when the walk ended
+    ok: Mapped[bool] = mapped_column()
+    entries: Mapped[int] = mapped_column(BigInteger)  #: entries read
+    head_seq: Mapped[int] = mapped_column(BigInteger)  #: the sealed head's number then
+    problems: Mapped[dict[str, Any]] = mapped_column(default=dict)  #: {"found": [first problems, in French]}

@@ -222,6 +222,17 @@ def verify(session: Session, *, actor: Actor, batch: int = 5000, anchor_files: I
                         problems=tuple(problems), anchored_seq=newest.seq if newest else 0)
 
 
+def head_intact(session: Session) -> bool:
+    """The cheap check, two reads: the sealed head's seal holds and it names the newest entry (nothing
+    truncated, head not rewritten). An entry edited in the middle is found only by :func:`verify`'s walk."""
+    head = session.get(AuditHead, 1)
+    newest = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if head is None:
+        return newest is None
+    sealed = hmac.compare_digest(head.mac, _head_mac(AuditKey.value, head.seq, head.hash))
+    return sealed and newest is not None and (newest[0], newest[1]) == (head.seq, head.hash)
+
+
 def _walk(session: Session, batch: int) -> Iterator[AuditEvent]:
     last = 0
     while True:

@@ -41,6 +41,7 @@ class Job:
 
 def jobs(rt: Runtime) -> list[Job]:
     """Every periodic job of a worker."""
+    from sovcloud.audit.verifications import verify_and_record
     from sovcloud.billing.close import close_month, meter_job
     from sovcloud.inventory.service import expiry_sweep
     from sovcloud.inventory.sync import reconcile
@@ -67,6 +68,7 @@ def jobs(rt: Runtime) -> list[Job]:
             Job("capacity-measure", settings.capacity_interval_s, lambda: measure(rt.sessions, rt.provider)),
             Job("forget-dead-workers", settings.worker_heartbeat_s * heartbeats.STALE_BEATS,
                 lambda: heartbeats.forget_dead(rt.sessions)),
+            Job("audit-verify", settings.audit_verify_interval_s, lambda: verify_and_record(rt.sessions)),
             Job("alerts", settings.alert_interval_s, lambda: evaluate_round(rt)),
             Job("notice-deliveries", settings.delivery_interval_s, lambda: deliver(rt.sessions, settings)),
             Job("billing-meter", settings.billing_meter_interval_s, lambda: meter_job(rt.sessions)),

@@ -141,11 +141,21 @@ def _worker_heartbeat(ctx: Context, p: R.WorkerHeartbeat) -> dict[str, Finding]:
 
 
 def _audit_chain(ctx: Context, p: R.AuditChain) -> dict[str, Finding]:
-    result = audit.service.verify(ctx.session, actor=Actor.system("alerts"))
-    if result.ok:
+    """The sealed head checked now (truncation, a rewritten head); an entry edited in the middle as the last
+    walk of the whole chain by the ``audit-verify`` job found it (the walk reads every entry: not at each round)."""
+    from sovcloud.audit import verifications
+
+    if not audit.service.head_intact(ctx.session):
+        return {"audit": Finding("La tête scellée du journal d'audit ne correspond plus à sa dernière entrée "
+                                 "(journal tronqué ou tête réécrite).")}
+    last = verifications.newest(ctx.session)
+    if last is None or last.ok:
         return {}
-    return {"audit": Finding(f"La chaîne du journal d'audit ne se vérifie pas : {result.problems[0]}",
-                             {"problems": list(result.problems[:10]), "entries": result.entries})}
+    found = list(last.problems.get("found", []))
+    return {"audit": Finding(f"La chaîne du journal d'audit ne se vérifie pas (vérification du "
+                             f"{last.verified_at:%Y-%m-%d %H:%M:%S} UTC) : {found[0] if found else '?'}",
+                             {"problems": found, "entries": last.entries,
+                              "verified_at": last.verified_at.isoformat()})}
 
 
 def _drift(ctx: Context, p: R.Drift) -> dict[str, Finding]:

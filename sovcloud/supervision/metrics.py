@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from sovcloud.audit import service as audit_service
+from sovcloud.audit import verifications
 from sovcloud.audit.models import AuditEvent, AuditHead
 from sovcloud.clock import now
 from sovcloud.orders.choices import OrderStatus
@@ -183,16 +184,17 @@ def _identity(session: Session, tally: LoginTally) -> Iterator[Metric]:
 
 def _audit(session: Session) -> Iterator[Metric]:
     head = session.get(AuditHead, 1)
-    newest = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
     yield GaugeMetricFamily("sovcloud_audit_entries", "Entries in the audit journal (its head's number).",
                             value=float(head.seq if head else 0))
-    if head is None:
-        ok = newest is None
-    else:  # the sealed head is intact and names the newest entry: not truncated, head not rewritten
-        sealed = audit_service._head_mac(audit_service.AuditKey.value, head.seq, head.hash) == head.mac
-        ok = sealed and newest is not None and (newest[0], newest[1]) == (head.seq, head.hash)
     yield GaugeMetricFamily("sovcloud_audit_head_ok", "1 when the journal's sealed head is intact and names its "
-                            "newest entry (the full chain walk is `sovcloud audit verify`).", value=1.0 if ok else 0.0)
+                            "newest entry (checked at each scrape).",
+                            value=1.0 if audit_service.head_intact(session) else 0.0)
+    last = verifications.newest(session)
+    if last is not None:  # no series before the first walk: absent() says "never verified"
+        yield GaugeMetricFamily("sovcloud_audit_verification_ok", "1 when the last walk of the whole chain (the "
+                                "audit-verify job) found it intact.", value=1.0 if last.ok else 0.0)
+        yield GaugeMetricFamily("sovcloud_audit_verification_timestamp_seconds", "When the last walk of the whole "
+                                "chain ended (Unix time).", value=last.verified_at.timestamp())
 
 
 def platform_metrics(session: Session, *, beat_s: float, tally: LoginTally) -> Iterable[Metric]:

@@ -115,17 +115,3 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]
 
 def rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
-
-
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    """Run the test on one backend only (what it checks does not depend on the database); name it first."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("does not depend on the database: run once, on SQLite")
-
-
-@pytest.fixture
-def postgresql_only(database_url: str) -> None:
-    """The production shape (PostgreSQL + Redis); name it first so nothing is built before the skip."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the production shape is PostgreSQL + Redis")

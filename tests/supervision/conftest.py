@@ -63,18 +63,3 @@ def settings(settings: Any, mailbox: Any, receiver: Any) -> Any:
     return settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": mailbox.port,
                                        "webhook_allow_http_loopback": True, "delivery_retry_base_s": 10.0,
                                        "delivery_max_attempts": 3, "delivery_timeout_s": 5.0})
-
-
-@pytest.fixture
-def postgresql_only(database_url: str) -> None:
-    """Run this (slow) test on PostgreSQL, the production database, only: listed first, it skips before the
-    world is built. The lease it relies on is tested on both backends by tests/orders/test_periodic_jobs.py."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("run on PostgreSQL only (suite time)")
-
-
-@pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    """Run this browser test on SQLite, the embedded default, only (the pages read the same services)."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("run on SQLite only (suite time)")

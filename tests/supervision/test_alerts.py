@@ -129,3 +129,40 @@ def test_acknowledge_through_the_api_journaled_and_list_order(client, rt, sessio
     r = client.post("/api/v1/alert-rules", json={"name": "x", "kind": "drift", "severity": "major"})
     assert r.status_code == 403
     assert client.post(f"/api/v1/alerts/{first}/acknowledge", json={"comment": "x"}).status_code == 403
+
+
+def test_audit_chain_rule_reads_the_kept_walk_and_checks_the_head_each_round(rt, sessions, world):
+    from sqlalchemy import update
+
+    from sovcloud.audit import verifications
+
+    _rule(sessions, world, name="Journal", kind="audit_chain", params={}, severity="critical")
+    assert verifications.verify_and_record(sessions).ok
+    assert _round(rt).raised == []
+    with sessions() as db, db.begin():  # an entry edited in the middle, around the application
+        seq = db.scalar(select(func.min(AuditEvent.seq)))
+        db.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(actor_name="quelqu'un d'autre"))
+    assert _round(rt).raised == []  # the rounds do not walk the chain: the job's next walk finds it
+    found = verifications.verify_and_record(sessions)
+    assert not found.ok
+    assert _round(rt).raised == ["Journal|audit"]
+    [alert] = [a for a in _open(sessions) if a.rule_name == "Journal"]
+    assert "contenu modifié" in alert.summary and alert.details["entries"] == found.entries
+    with sessions() as db:
+        kept = verifications.newest(db)
+        assert kept is not None and not kept.ok and kept.problems["found"] == list(found.problems[:10])
+
+
+def test_audit_chain_rule_sees_a_truncated_journal_at_the_next_round(rt, sessions, world):
+    from sqlalchemy import delete
+
+    from sovcloud.audit import verifications
+    from sovcloud.audit.models import AuditHead
+
+    _rule(sessions, world, name="Journal", kind="audit_chain", params={}, severity="critical")
+    assert verifications.verify_and_record(sessions).ok
+    with sessions() as db, db.begin():  # the newest entry removed: the sealed head names it no more
+        db.execute(delete(AuditEvent).where(AuditEvent.seq == db.get(AuditHead, 1).seq))
+    assert _round(rt).raised == ["Journal|audit"]  # no walk since: the head's check, at each round
+    [alert] = [a for a in _open(sessions) if a.rule_name == "Journal"]
+    assert "tronqué" in alert.summary
