@@ -23,6 +23,9 @@ from sovcloud.db import make_engine, make_sessionmaker
 from sovcloud.migrate import upgrade
 from sovcloud.models import Base
 
+#: chromium and the served app, registered once for the whole suite (see tests/browser.py)
+pytest_plugins = ["tests.browser"]
+
 PG_ADMIN_URL = os.environ.get("SOVCLOUD_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI") == "true"
 

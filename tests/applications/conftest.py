@@ -59,4 +59,3 @@ def homologate(db, registry: Registry, *, decided_on: date, months: int = 12, st
 
 
 from tests.orders.conftest import catalog, runtime  # noqa: E402,F401  (the default catalogue and a worker runtime)
-from tests.web.conftest import browser, live_server  # noqa: E402,F401  (headless chromium and the served app)

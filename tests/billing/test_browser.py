@@ -17,14 +17,14 @@ from sovcloud.catalog.models import Plan
 from sovcloud.catalog.seed import seed_catalog
 from sovcloud.db import transaction
 from sovcloud.inventory.models import Resource, ResourceState
+from tests.browser import AXE
 from tests.factories import SYSTEM, make_user
-from tests.web.conftest import AXE, browser, live_server  # noqa: F401  (fixtures)
 from tests.web.test_browser import _login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_finance_reads_an_invoice_and_downloads_it(browser: Any, live_server: str, world, sessions,  # noqa: F811
+def test_finance_reads_an_invoice_and_downloads_it(browser: Any, live_server: str, world, sessions,
                                                    settings) -> None:  # type: ignore[no-untyped-def]
     if settings.database_url.startswith("postgresql"):
         pytest.skip("the same pages on PostgreSQL: the browser journey runs once, on SQLite")

@@ -18,7 +18,6 @@ from sovcloud.tenancy import members
 from sovcloud.tenancy.models import Organisation
 from tests.factories import SYSTEM, Person, make_org
 from tests.identity.peer import SECRET, Peer, running
-from tests.web.conftest import browser  # noqa: F401  (the headless chromium of the browser tests)
 
 
 @pytest.fixture(scope="session")

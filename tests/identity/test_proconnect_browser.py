@@ -10,10 +10,10 @@ from typing import Any
 import pyotp
 import pytest
 
+from tests.browser import AXE
 from tests.identity.conftest import provider_settings
 from tests.identity.peer import agent
 from tests.live import serving
-from tests.web.conftest import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 

@@ -6,12 +6,11 @@ import pytest
 
 from sovcloud.clock import now
 from sovcloud.provisioning import heartbeats
-from tests.web.conftest import browser, live_server  # noqa: F401  (fixtures)
 from tests.web.test_browser import _axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_workers_page_passes_axe(sqlite_only, browser, live_server, world, sessions):  # noqa: F811
+def test_workers_page_passes_axe(sqlite_only, browser, live_server, world, sessions):
     heartbeats.beat(sessions, worker="host-a:4242", queue="sqlite", started_at=now())
     assert _axe(browser, live_server, world.people["operator"], ["/operator/workers"]) == {}

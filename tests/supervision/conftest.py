@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import browser, live_server  # noqa: F401  (fixtures)
-
 
 @pytest.fixture
 def rt(settings: Any) -> Iterator[Any]:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from sovcloud.supervision import alerts_rules
 from sovcloud.supervision.models import Alert
+from tests.browser import AXE
 from tests.factories import Person, actor_for
 from tests.supervision.conftest import evaluation_round
-from tests.web.conftest import AXE
 from tests.web.helpers import csrf_of, portal_login
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]

@@ -7,8 +7,8 @@ from typing import Any
 import pyotp
 import pytest
 
+from tests.browser import AXE
 from tests.factories import Person
-from tests.web.conftest import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

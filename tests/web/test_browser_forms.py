@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import AXE
 from tests.factories import Person
-from tests.web.conftest import AXE
 from tests.web.test_browser import _login, _watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
