@@ -86,8 +86,7 @@ class StateCollector:
                                       value=float(depth))]
 
         found = [*self._part("database", database, up),
-                 *self._part("provider", lambda: capacity_metrics(state.provider,  # type: ignore[attr-defined]
-                                                                  settings.simulator_cpu_ratio), up),
+                 *self._part("provider", lambda: capacity_metrics(state.provider), up),  # type: ignore[attr-defined]
                  *self._part("queue", queue, up)]
         return [*found, up]
 

@@ -1,9 +1,9 @@
 """Cloud metrics at scrape time: capacity per site and hypervisor (from the provider's admin view), resources
 per organisation and kind, drift and public IPs left.
 
-Capacity comes from the provider (the simulator reads its own tables; a provider without an admin view —
-``capabilities().hypervisor_stats`` false — yields no capacity series). Resources and drift are aggregates
-of the inventory (one ``GROUP BY`` each).
+Capacity comes from the provider's neutral ``capacity()`` (the simulator's model, Placement on OpenStack), as
+the operators' capacity page reads it. Resources and drift are aggregates of the inventory (one ``GROUP BY``
+each).
 """
 
 from __future__ import annotations
@@ -26,56 +26,63 @@ def _gauge(name: str, doc: str, labels: list[str]) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, labels=labels)
 
 
-def capacity_metrics(provider: CloudProvider, cpu_ratio: float) -> Iterator[Metric]:
-    """Allocated against available vCPU, RAM and storage per site and hypervisor; sites up; public IPs left."""
+def capacity_metrics(provider: CloudProvider) -> Iterator[Metric]:
+    """Allocated against allocatable vCPU, RAM and storage per site and hypervisor — the provider-neutral
+    :meth:`CloudProvider.capacity` that the operators' capacity page reads too (the simulator's model, or
+    Placement on OpenStack: allocatable = (total − reserved) × allocation ratio) —, sites up, public IPs
+    left (where the provider counts them)."""
     sites = provider.sites()
     site_up = _gauge("sovcloud_site_up", "1 while the site (availability zone) is reachable.", ["site"])
     for site in sites:
         site_up.add_metric([site.name], 1.0 if site.available else 0.0)
     yield site_up
-    hypervisors = getattr(provider, "hypervisors", None)
-    if hypervisors is not None:
-        hosts = hypervisors()
-        host = ["site", "hypervisor"]
-        families = {
-            "up": _gauge("sovcloud_hypervisor_up", "1 while the hypervisor (and its site) is up.", host),
-            "servers": _gauge("sovcloud_hypervisor_servers", "Servers placed on the hypervisor.", host),
-            "vcpus": _gauge("sovcloud_hypervisor_vcpus_allocated", "vCPUs allocated to servers.", host),
-            "vcpus_cap": _gauge("sovcloud_hypervisor_vcpus_available",
-                                "vCPUs the hypervisor offers (physical cores × overcommit ratio).", host),
-            "ram": _gauge("sovcloud_hypervisor_ram_allocated_bytes", "RAM allocated to servers.", host),
-            "ram_cap": _gauge("sovcloud_hypervisor_ram_available_bytes", "Physical RAM of the hypervisor.", host),
-        }
-        per_site: dict[str, list[float]] = {}
-        for h in hosts:
-            labels = [h.site, h.name]
-            values = {"up": 1.0 if h.up else 0.0, "servers": h.servers, "vcpus": h.vcpus_used,
-                      "vcpus_cap": h.cores * cpu_ratio, "ram": h.ram_used_mib * MIB, "ram_cap": h.ram_mib * MIB}
-            for key, value in values.items():
-                families[key].add_metric(labels, float(value))
-            totals = per_site.setdefault(h.site, [0.0, 0.0, 0.0, 0.0])
-            for i, key in enumerate(("vcpus", "vcpus_cap", "ram", "ram_cap")):
-                totals[i] += float(values[key])
-        yield from families.values()
-        site_families = [
-            _gauge("sovcloud_site_vcpus_allocated", "vCPUs allocated on the site's hypervisors.", ["site"]),
-            _gauge("sovcloud_site_vcpus_available", "vCPUs the site's hypervisors offer (cores × overcommit).",
-                   ["site"]),
-            _gauge("sovcloud_site_ram_allocated_bytes", "RAM allocated on the site's hypervisors.", ["site"]),
-            _gauge("sovcloud_site_ram_available_bytes", "Physical RAM of the site's hypervisors.", ["site"]),
-        ]
-        for site_name, totals in sorted(per_site.items()):
-            for family, value in zip(site_families, totals, strict=True):
-                family.add_metric([site_name], value)
-        yield from site_families
-    storage = getattr(provider, "storage_used_gb", None)
-    if storage is not None:
-        used = _gauge("sovcloud_site_storage_allocated_bytes", "Block storage allocated in the site's pool.", ["site"])
-        size = _gauge("sovcloud_site_storage_available_bytes", "Raw size of the site's storage pool.", ["site"])
-        for site_name, (used_gb, size_gb) in sorted(storage().items()):
-            used.add_metric([site_name], float(used_gb * GB))
-            size.add_metric([site_name], float(size_gb * GB))
-        yield from (used, size)
+    cloud = provider.capacity()
+    host = ["site", "hypervisor"]
+    families = {
+        "up": _gauge("sovcloud_hypervisor_up", "1 while the hypervisor (and its site) is up.", host),
+        "servers": _gauge("sovcloud_hypervisor_servers", "Servers placed on the hypervisor.", host),
+        "vcpus": _gauge("sovcloud_hypervisor_vcpus_allocated", "vCPUs allocated to servers.", host),
+        "vcpus_cap": _gauge("sovcloud_hypervisor_vcpus_available",
+                            "vCPUs the hypervisor may allocate: (cores − reserved) × allocation ratio.", host),
+        "ram": _gauge("sovcloud_hypervisor_ram_allocated_bytes", "RAM allocated to servers.", host),
+        "ram_cap": _gauge("sovcloud_hypervisor_ram_available_bytes",
+                          "RAM the hypervisor may allocate: (total − reserved) × allocation ratio.", host),
+    }
+    per_site: dict[str, list[float]] = {}
+    disk: dict[str, list[float]] = {}
+    for h in cloud.hosts:
+        site_name = h.site or ""
+        values = {"up": 1.0 if h.up else 0.0, "servers": h.servers, "vcpus": h.vcpus.used,
+                  "vcpus_cap": h.vcpus.capacity, "ram": h.ram_mib.used * MIB, "ram_cap": h.ram_mib.capacity * MIB}
+        for key, value in values.items():
+            families[key].add_metric([site_name, h.name], float(value))
+        totals = per_site.setdefault(site_name, [0.0, 0.0, 0.0, 0.0])
+        for i, key in enumerate(("vcpus", "vcpus_cap", "ram", "ram_cap")):
+            totals[i] += float(values[key])
+        if h.disk_gb is not None:  # local disks; a site with a shared pool is counted by its pool below
+            used_size = disk.setdefault(site_name, [0.0, 0.0])
+            used_size[0] += h.disk_gb.used
+            used_size[1] += h.disk_gb.capacity
+    for pool in cloud.storage:
+        disk[pool.site] = [float(pool.disk_gb.used), float(pool.disk_gb.capacity)]
+    yield from families.values()
+    site_families = [
+        _gauge("sovcloud_site_vcpus_allocated", "vCPUs allocated on the site's hypervisors.", ["site"]),
+        _gauge("sovcloud_site_vcpus_available", "vCPUs the site's hypervisors may allocate.", ["site"]),
+        _gauge("sovcloud_site_ram_allocated_bytes", "RAM allocated on the site's hypervisors.", ["site"]),
+        _gauge("sovcloud_site_ram_available_bytes", "RAM the site's hypervisors may allocate.", ["site"]),
+    ]
+    for site_name, totals in sorted(per_site.items()):
+        for family, value in zip(site_families, totals, strict=True):
+            family.add_metric([site_name], value)
+    yield from site_families
+    used = _gauge("sovcloud_site_storage_allocated_bytes", "Storage allocated on the site (shared pool or local "
+                  "disks).", ["site"])
+    size = _gauge("sovcloud_site_storage_available_bytes", "Storage the site may allocate.", ["site"])
+    for site_name, (used_gb, size_gb) in sorted(disk.items()):
+        used.add_metric([site_name], used_gb * GB)
+        size.add_metric([site_name], size_gb * GB)
+    yield from (used, size)
     free_ips = getattr(provider, "public_ips_free", None)
     if free_ips is not None:
         left = _gauge("sovcloud_site_public_ips_free", "Public IP addresses left in the site's pool.", ["site"])
