@@ -107,7 +107,13 @@ def test_order_network_and_vm_then_delete_everything(client, world, catalog, run
     assert states == {"e2e-net": "deleted", "e2e-vm": "deleted", "e2e-vm-data": "deleted", "e2e-sg": "deleted"}
     assert client.get("/api/v1/resources", params={"project_id": project_id}).json()["items"] == []
 
-    assert admin_conn.compute.find_server(server.id, all_projects=True) is None
+    # sovcloud calls a server deleted once Nova says DELETED; Nova drops the row an instant later
+    left = admin_conn.compute.find_server(server.id, all_projects=True)
+    deadline = time.monotonic() + 15
+    while left is not None and left.status == "DELETED" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = admin_conn.compute.find_server(server.id, all_projects=True)
+    assert left is None, (left.status, left.task_state)
     assert not list(admin_conn.compute.servers(all_projects=True, project_id=project.id))
     assert not list(admin_conn.block_storage.volumes(all_projects=True, project_id=project.id))
     assert admin_conn.network.find_network(network.id) is None
